@@ -1,0 +1,35 @@
+"""Builds the core's runtime: settings -> engine -> unit of work factory -> ports. Nothing at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.config import Settings, get_settings
+from core.db import create_engine, create_session_factory
+from core.ports import Clock, Notifier, NullNotifier, SystemClock
+from core.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Core:
+    """Everything a use case needs from the outside world, built once per process."""
+
+    settings: Settings
+    engine: AsyncEngine
+    uow: UnitOfWorkFactory
+    notifier: Notifier = field(default_factory=NullNotifier)
+    clock: Clock = field(default_factory=SystemClock)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_core(settings: Settings | None = None, notifier: Notifier | None = None) -> Core:
+    settings = settings or get_settings()
+    engine = create_engine(settings)
+    core = Core(settings=settings, engine=engine, uow=UnitOfWorkFactory(create_session_factory(engine)))
+    if notifier is not None:
+        core.notifier = notifier
+    return core

@@ -1,0 +1,180 @@
+"""Stock: availability per warehouse, incoming goods, and atomic reservation and release."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InsufficientStock, InvalidInput
+from core.models import IncomingStock, StockLevel, StockReservation, Warehouse, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseStock:
+    warehouse_id: int
+    warehouse_code: str
+    warehouse_name: str
+    city: str
+    available: int
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    warehouse_code: str
+    quantity: int
+    eta: dt.date
+
+
+@dataclass(slots=True)
+class ProductStock:
+    product_id: int
+    warehouses: list[WarehouseStock] = field(default_factory=list)
+    incoming: list[Incoming] = field(default_factory=list)
+
+    @property
+    def available(self) -> int:
+        return sum(w.available for w in self.warehouses)
+
+    @property
+    def next_eta(self) -> dt.date | None:
+        return min((i.eta for i in self.incoming), default=None)
+
+
+async def availability(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, ProductStock]:
+    """Available (on hand minus reserved) units per warehouse and incoming goods, for each product."""
+    ids = sorted(set(product_ids))
+    result = {pid: ProductStock(pid) for pid in ids}
+    if not ids:
+        return result
+    levels = await session.execute(
+        select(StockLevel.product_id, Warehouse, StockLevel.on_hand - StockLevel.reserved)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(StockLevel.product_id.in_(ids))
+        .order_by(StockLevel.product_id, Warehouse.code)
+    )
+    for product_id, warehouse, available in levels:
+        result[product_id].warehouses.append(
+            WarehouseStock(warehouse.id, warehouse.code, warehouse.name, warehouse.city, int(available))
+        )
+    incoming = await session.execute(
+        select(IncomingStock.product_id, Warehouse.code, IncomingStock.quantity, IncomingStock.eta)
+        .join(Warehouse, Warehouse.id == IncomingStock.warehouse_id)
+        .where(IncomingStock.product_id.in_(ids), IncomingStock.eta >= dt.date.today())
+        .order_by(IncomingStock.eta)
+    )
+    for product_id, code, quantity, eta in incoming:
+        result[product_id].incoming.append(Incoming(code, quantity, eta))
+    return result
+
+
+async def reserve(
+    session: AsyncSession,
+    product_id: int,
+    quantity: int,
+    preferred_warehouse_id: int | None = None,
+) -> list[tuple[int, int]]:
+    """Hold `quantity` units, preferring one warehouse then the fullest; returns (warehouse id, units).
+
+    Each hold is a conditional UPDATE (`on_hand - reserved >= units`), so concurrent reservations
+    can never oversell: a competitor that got there first makes our UPDATE match no row, and we
+    re-read and try what is left. Raises `InsufficientStock`; the caller's rollback undoes any
+    partial holds.
+    """
+    if quantity <= 0:
+        raise InvalidInput("quantity must be positive", quantity=quantity)
+    needed = quantity
+    allocations: list[tuple[int, int]] = []
+    for warehouse_id in await _warehouses_by_preference(session, product_id, preferred_warehouse_id):
+        for _attempt in range(3):
+            free = await _free_units(session, product_id, warehouse_id)
+            take = min(needed, free)
+            if take <= 0:
+                break
+            held = await session.execute(
+                update(StockLevel)
+                .where(
+                    StockLevel.product_id == product_id,
+                    StockLevel.warehouse_id == warehouse_id,
+                    StockLevel.on_hand - StockLevel.reserved >= take,
+                )
+                .values(reserved=StockLevel.reserved + take)
+                .execution_options(synchronize_session=False)
+            )
+            if held.rowcount == 1:  # type: ignore[attr-defined]
+                allocations.append((warehouse_id, take))
+                needed -= take
+                break
+        if needed == 0:
+            return allocations
+    raise InsufficientStock(
+        "not enough stock", product_id=product_id, requested=quantity, available=quantity - needed
+    )
+
+
+async def _warehouses_by_preference(
+    session: AsyncSession, product_id: int, preferred_warehouse_id: int | None
+) -> list[int]:
+    rows = await session.execute(
+        select(StockLevel.warehouse_id)
+        .where(StockLevel.product_id == product_id, StockLevel.on_hand > StockLevel.reserved)
+        .order_by((StockLevel.on_hand - StockLevel.reserved).desc(), StockLevel.warehouse_id)
+    )
+    ids = list(rows.scalars())
+    if preferred_warehouse_id in ids:
+        ids.remove(preferred_warehouse_id)
+        ids.insert(0, preferred_warehouse_id)
+    return ids
+
+
+async def _free_units(session: AsyncSession, product_id: int, warehouse_id: int) -> int:
+    free = await session.scalar(
+        select(StockLevel.on_hand - StockLevel.reserved).where(
+            StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id
+        )
+    )
+    return int(free or 0)
+
+
+async def release(session: AsyncSession, reservations: Sequence[StockReservation]) -> None:
+    """Give held units back (an order was cancelled). Already released or consumed ones are skipped."""
+    now = utcnow()
+    for reservation in reservations:
+        if reservation.released_at or reservation.consumed_at:
+            continue
+        await session.execute(
+            update(StockLevel)
+            .where(
+                StockLevel.product_id == reservation.product_id,
+                StockLevel.warehouse_id == reservation.warehouse_id,
+                StockLevel.reserved >= reservation.quantity,
+            )
+            .values(reserved=StockLevel.reserved - reservation.quantity)
+            .execution_options(synchronize_session=False)
+        )
+        reservation.released_at = now
+
+
+async def consume(session: AsyncSession, reservations: Sequence[StockReservation]) -> None:
+    """The goods left the warehouse: held units leave both reserved and on hand."""
+    now = utcnow()
+    for reservation in reservations:
+        if reservation.released_at or reservation.consumed_at:
+            continue
+        await session.execute(
+            update(StockLevel)
+            .where(
+                StockLevel.product_id == reservation.product_id,
+                StockLevel.warehouse_id == reservation.warehouse_id,
+                StockLevel.reserved >= reservation.quantity,
+            )
+            .values(
+                reserved=StockLevel.reserved - reservation.quantity,
+                on_hand=StockLevel.on_hand - reservation.quantity,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        reservation.consumed_at = now
