@@ -8,7 +8,9 @@ from pydantic import SecretStr, ValidationError
 from core.config import Settings
 
 
-def test_development_runs_on_an_embedded_sqlite_file_by_default() -> None:
+def test_development_runs_on_an_embedded_sqlite_file_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
     settings = Settings(_env_file=None, environment="development")  # type: ignore[call-arg]
     assert settings.is_sqlite and settings.database_url.endswith("var/b2bot.sqlite3")
     assert settings.redis_url is None

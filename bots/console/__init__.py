@@ -1,0 +1,1 @@
+"""The console channel: try the bot in a terminal, with no messenger at all."""

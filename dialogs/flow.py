@@ -1,0 +1,206 @@
+"""Flows: small state machines of named steps that fill slots (like Rasa forms), and their registry.
+
+A flow asks its steps in order, skipping those already filled or whose `ask_if` says no; each step's
+validator turns an `Answer` into `Accept(value)`, `Reject(reason key)` (the engine re-asks with the reason) or
+`Goto(step)` (go back to change an earlier answer). When every step is filled, `complete` does the work and
+answers. Flows start from NLU intents, from button actions (`encode_payload(action, *args)`), or from an
+upload; they know nothing of channels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from core.domain.access import Actor
+from core.messaging import Button, Content, Outbound, TextOut, encode_payload
+from dialogs.i18n import t
+from dialogs.understanding import Entity, Parse
+
+S = TypeVar("S")
+JsonValue = Any
+
+STEP_ANSWER_ACTION = "a"
+GLOBAL_ACTION_PREFIX = "g."
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the user gave a step: typed `text`, a `choice` from one of the step's buttons, or other `content`."""
+
+    text: str | None = None
+    choice: str | None = None
+    content: Content | None = None
+    entities: tuple[Entity, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Accept:
+    value: JsonValue
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """Bad input: the engine says `reason` (a catalogue key with `params`) and asks the step again."""
+
+    reason: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    """Go back to an earlier step: its slot (and this step's) are cleared and it is asked next."""
+
+    step: str
+
+
+Validation = Accept | Reject | Goto
+
+
+@dataclass
+class FlowContext(Generic[S]):
+    """What a step or a completion sees: who asks, the caller's services, the language, the slots so far."""
+
+    flow: str
+    actor: Actor
+    services: S
+    locale: str
+    slots: dict[str, JsonValue]
+    args: tuple[str, ...] = ()
+    step: str | None = None
+    parse: Parse | None = None
+
+    def t(self, key: str, /, **params: object) -> str:
+        return t(self.locale, key, **params)
+
+    def choice(self, title: str, value: str | int) -> Button:
+        """A button that answers the step being asked with `value` (a short id, it travels in the payload)."""
+        if self.step is None:
+            raise RuntimeError("choice buttons belong to a step's prompt")
+        return Button(title=title, payload=answer_payload(self.flow, self.step, value))
+
+
+Prompt = Callable[[FlowContext[S]], Awaitable[Sequence[Outbound]]]
+Validator = Callable[[Answer, FlowContext[S]], Awaitable[Validation]]
+Complete = Callable[[FlowContext[S]], Awaitable[Sequence[Outbound]]]
+Condition = Callable[[FlowContext[S]], bool]
+
+
+# No slots on the generic dataclasses: `Flow[Shop](...)` must be able to set `__orig_class__`.
+@dataclass(frozen=True)
+class Step(Generic[S]):
+    """One question. `prompt` is a catalogue key or a function building the question's messages.
+
+    Without a validator any non-empty text or button choice is accepted as is. `entity` prefills the slot
+    from the NLU entity of that name in the message that started the flow (validated like an answer).
+    """
+
+    name: str
+    prompt: str | Prompt[S]
+    validate: Validator[S] | None = None
+    entity: str | None = None
+    ask_if: Condition[S] | None = None
+
+    async def ask(self, ctx: FlowContext[S]) -> list[Outbound]:
+        if isinstance(self.prompt, str):
+            return [TextOut(ctx.t(self.prompt))]
+        return list(await self.prompt(ctx))
+
+    async def check(self, answer: Answer, ctx: FlowContext[S]) -> Validation:
+        if self.validate is not None:
+            return await self.validate(answer, ctx)
+        if answer.choice is not None:
+            return Accept(answer.choice)
+        if answer.text is not None and answer.text.strip():
+            return Accept(answer.text.strip())
+        return Reject("errors.invalid_input")
+
+
+@dataclass(frozen=True)
+class Flow(Generic[S]):
+    """A named journey. `title_key` names it in "back to ..." prompts; `intents`, `actions` and `uploads`
+    start it (an upload of one of those content types is given to its first step as the answer)."""
+
+    name: str
+    title_key: str
+    complete: Complete[S]
+    steps: Sequence[Step[S]] = ()
+    intents: Sequence[str] = ()
+    actions: Sequence[str] = ()
+    uploads: Sequence[type[Content]] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.steps))
+        names = [step.name for step in self.steps]
+        if len(set(names)) != len(names):
+            raise ValueError(f"flow {self.name!r} has two steps with one name")
+        # Step answers carry the flow and step names in a 64-byte payload: keep them short and valid.
+        for name in names:
+            answer_payload(self.name, name, "x" * 8)
+
+    def step(self, name: str | None) -> Step[S] | None:
+        return next((step for step in self.steps if step.name == name), None)
+
+    def next_step(self, ctx: FlowContext[S]) -> Step[S] | None:
+        """The first step whose slot is empty and which applies now; None when the flow can complete."""
+        for step in self.steps:
+            if step.name in ctx.slots:
+                continue
+            if step.ask_if is None or step.ask_if(ctx):
+                return step
+        return None
+
+    def previous_step(self, ctx: FlowContext[S]) -> Step[S] | None:
+        """The filled step asked just before the current one, for "back"."""
+        earlier: Step[S] | None = None
+        for step in self.steps:
+            if step.name == ctx.step:
+                return earlier
+            if step.name in ctx.slots:
+                earlier = step
+        return earlier
+
+
+def answer_payload(flow: str, step: str, value: str | int) -> str:
+    return encode_payload(STEP_ANSWER_ACTION, flow, step, value)
+
+
+class FlowRegistry(Generic[S]):
+    """Flows by name, and which intent, button action or upload starts each one."""
+
+    def __init__(self, flows: Iterable[Flow[S]] = ()) -> None:
+        self._flows: dict[str, Flow[S]] = {}
+        self._by_intent: dict[str, Flow[S]] = {}
+        self._by_action: dict[str, Flow[S]] = {}
+        for flow in flows:
+            self.register(flow)
+
+    def register(self, flow: Flow[S]) -> Flow[S]:
+        if flow.name in self._flows:
+            raise ValueError(f"flow {flow.name!r} is registered twice")
+        for intent in flow.intents:
+            if intent in self._by_intent:
+                raise ValueError(f"intent {intent!r} already starts {self._by_intent[intent].name!r}")
+        for action in flow.actions:
+            encode_payload(action)  # a valid, short action name
+            if action == STEP_ANSWER_ACTION or action.startswith(GLOBAL_ACTION_PREFIX):
+                raise ValueError(f"action {action!r} is reserved by the engine")
+            if action in self._by_action:
+                raise ValueError(f"action {action!r} already starts {self._by_action[action].name!r}")
+        self._flows[flow.name] = flow
+        self._by_intent.update(dict.fromkeys(flow.intents, flow))
+        self._by_action.update(dict.fromkeys(flow.actions, flow))
+        return flow
+
+    def get(self, name: str) -> Flow[S] | None:
+        return self._flows.get(name)
+
+    def for_intent(self, intent: str) -> Flow[S] | None:
+        return self._by_intent.get(intent)
+
+    def for_action(self, action: str) -> Flow[S] | None:
+        return self._by_action.get(action)
+
+    def for_upload(self, content: Content) -> Flow[S] | None:
+        return next((flow for flow in self._flows.values() if isinstance(content, tuple(flow.uploads))), None)
