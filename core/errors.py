@@ -46,3 +46,9 @@ class IllegalTransition(DomainError):
 
 class CreditRefused(DomainError):
     code = "credit_refused"
+
+
+class QuoteExpired(InvalidInput):
+    """The chosen delivery quote is past its `valid_until`: the client must ask for a fresh one."""
+
+    code = "quote_expired"

@@ -45,8 +45,14 @@ class CarrierQuote:
     eta_max_days: int
 
 
+class CarrierUnavailable(Exception):
+    """A provider could not answer at all (timeout, outage, nonsense reply), as opposed to answering
+    "no options for this destination" with an empty list. The message is safe to log: no secrets."""
+
+
 class Carrier(Protocol):
-    """A delivery provider. `quote` returns its options, or none when it cannot serve the destination."""
+    """A delivery provider. `quote` returns its options, none when it cannot serve the destination, and
+    raises `CarrierUnavailable` when it cannot answer at all."""
 
     name: str
 

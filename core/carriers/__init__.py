@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import httpx
 
-from core.carriers.base import CarrierUnavailable, place_key
+from core.carriers.base import place_key
 from core.carriers.http import HttpCarrier
 from core.carriers.pickup import PICKUP_CARRIER, PickupCarrier, PickupDesk, PickupPoint
 from core.carriers.table_rate import RateTable, RateTableError, TableRateCarrier, load_rate_table, table_rate_carriers
 from core.config import Settings
-from core.ports import Carrier
+from core.ports import Carrier, CarrierUnavailable
 
 
 @dataclass(frozen=True, slots=True)

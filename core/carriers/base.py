@@ -1,11 +1,6 @@
-"""What every delivery provider shares: the outage error and how place names compare."""
+"""What every delivery provider shares: how place names compare."""
 
 from __future__ import annotations
-
-
-class CarrierUnavailable(Exception):
-    """A provider could not answer at all (timeout, outage, nonsense reply), as opposed to answering
-    "no options for this destination" with an empty list. The message is safe to log: no secrets."""
 
 
 def place_key(name: str) -> str:

@@ -17,7 +17,7 @@ from core.carriers import Carriers, CarrierUnavailable, PickupCarrier, PickupPoi
 from core.config import Settings
 from core.domain.access import Actor
 from core.domain.money import to_money
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput, NotFound, QuoteExpired
 from core.models import Cart, CartLine, Company, CompanyAddress, DeliveryQuote, Product, Warehouse
 from core.ports import Carrier, CarrierQuote, Clock, Destination, Parcel
 from core.services import stock
@@ -30,12 +30,6 @@ MAX_PARCEL_WEIGHT_KG = Decimal(100_000)
 MAX_PARCEL_VOLUME_M3 = Decimal(1_000)
 MAX_PARCEL_VALUE = Decimal(10) ** 11
 MEASURE_STEP = Decimal("0.001")
-
-
-class QuoteExpired(InvalidInput):
-    """The chosen delivery quote is past its `valid_until`: the client must ask for a fresh one."""
-
-    code = "quote_expired"
 
 
 @dataclass(frozen=True, slots=True)

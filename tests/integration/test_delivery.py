@@ -20,7 +20,7 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.models import Cart, CartLine, Company, CompanyAddress, Contact, DeliveryQuote, Product
 from core.ports import CarrierQuote, Destination, Parcel
 from core.services import delivery
-from core.services.delivery import QuoteExpired
+from core.errors import QuoteExpired
 from tests.factories import Build
 
 KAZAN = Destination("Казань", None, "ul. Baumana 1")
