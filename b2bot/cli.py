@@ -8,9 +8,11 @@ import time
 
 import typer
 
+from b2bot.nlu_cli import nlu_app
 from core.config import get_settings
 
 app = typer.Typer(help="b2bot: messenger-first B2B ordering.", no_args_is_help=True, add_completion=False)
+app.add_typer(nlu_app, name="nlu")
 
 
 @app.command()

@@ -1,0 +1,131 @@
+"""Evaluate a backend on any Rasa-format train/test pair: accuracy, out-of-scope recall, entity F1, speed.
+
+Metrics: in-scope accuracy counts a fallback as an error; out-of-scope recall counts `out_of_scope` or
+`nlu_fallback` on an `out_of_scope` test example as recalled; entities match on (entity, start, end).
+Latency is measured one message at a time, as the bot sees them.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlu.classifier import ClassifierConfig, load_or_train
+from nlu.entities import EntityConfig, EntityExtractor, ProductNameIndex
+from nlu.rasa_yaml import TrainingData, load_training_data
+from nlu.types import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    train_path: str
+    test_path: str
+    n_in_scope: int
+    n_out_of_scope: int
+    intent_accuracy: float
+    oos_recall: float | None
+    entity_precision: float | None
+    entity_recall: float | None
+    entity_f1: float | None
+    latency_p50_ms: float
+    latency_p99_ms: float
+    parses_per_second: float
+    train_seconds: float
+    from_cache: bool
+    errors: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
+
+
+def _percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_dir: Path | str | None = None,
+             config: ClassifierConfig | None = None, entity_config: EntityConfig | None = None,
+             with_entities: bool = True) -> EvalReport:
+    train_data = load_training_data(train if isinstance(train, str | Path) else list(train))
+    test_data = load_training_data(test)
+    loaded = load_or_train(train_data, cache_dir, config)
+    classifier = loaded.classifier
+    extractor = _extractor(train_data, entity_config) if with_entities else None
+    classifier.encoder.encode(["warm-up"])  # first call pays one-off allocation costs
+
+    correct = n_in = recalled = n_oos = 0
+    tp = fp = fn = 0
+    has_entities = any(e.entities for e in test_data.examples)
+    latencies: list[float] = []
+    errors: list[tuple[str, str, str]] = []
+    for example in test_data.examples:
+        started = time.perf_counter()
+        predicted = classifier.predict(example.text).top.name
+        found = extractor.extract(example.text) if extractor is not None else []
+        latencies.append(time.perf_counter() - started)
+        if example.intent == OUT_OF_SCOPE_INTENT:
+            n_oos += 1
+            recalled += predicted in (OUT_OF_SCOPE_INTENT, FALLBACK_INTENT)
+        else:
+            n_in += 1
+            correct += predicted == example.intent
+            if predicted != example.intent:
+                errors.append((example.text, example.intent, predicted))
+        if extractor is not None and has_entities:
+            gold = {(a.entity, a.start, a.end) for a in example.entities}
+            got = {(e.entity, e.start, e.end) for e in found}
+            tp += len(gold & got)
+            fp += len(got - gold)
+            fn += len(gold - got)
+    precision = recall = f1 = None
+    if extractor is not None and has_entities:
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    total = sum(latencies)
+    return EvalReport(
+        train_path=str(train), test_path=str(test), n_in_scope=n_in, n_out_of_scope=n_oos,
+        intent_accuracy=correct / n_in if n_in else 0.0,
+        oos_recall=recalled / n_oos if n_oos else None,
+        entity_precision=precision, entity_recall=recall, entity_f1=f1,
+        latency_p50_ms=_percentile(latencies, 50) * 1000, latency_p99_ms=_percentile(latencies, 99) * 1000,
+        parses_per_second=len(latencies) / total if total else 0.0,
+        train_seconds=loaded.seconds, from_cache=loaded.from_cache, errors=tuple(errors),
+    )
+
+
+def _extractor(data: TrainingData, config: EntityConfig | None) -> EntityExtractor:
+    return EntityExtractor(data, config, ProductNameIndex.from_training_data(data))
+
+
+def mean_report(reports: Sequence[EvalReport]) -> dict[str, float | None]:
+    def avg(name: str) -> float | None:
+        values = [getattr(r, name) for r in reports if getattr(r, name) is not None]
+        return statistics.fmean(values) if values else None
+
+    return {name: avg(name) for name in _COLUMNS}
+
+
+_COLUMNS = ("intent_accuracy", "oos_recall", "entity_f1", "latency_p50_ms", "latency_p99_ms",
+            "parses_per_second", "train_seconds")
+
+
+def format_table(reports: Sequence[EvalReport]) -> str:
+    header = ["train", "accuracy", "oos recall", "entity F1", "p50 ms", "p99 ms", "parses/s", "train s"]
+    rows = [[Path(r.train_path).name, *(_fmt(getattr(r, c)) for c in _COLUMNS)] for r in reports]
+    if len(reports) > 1:
+        rows.append(["mean", *(_fmt(v) for v in mean_report(reports).values())])
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=False)]
+    lines = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths, strict=True)) for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value <= 1.0:
+        return f"{value:.4f}"
+    return f"{value:.1f}" if value < 100 else f"{value:.0f}"
