@@ -16,9 +16,12 @@ from core.models import (
     Company,
     Contact,
     ContactRole,
+    DeliveryQuote,
     IncomingStock,
     LedgerEntry,
     LedgerKind,
+    LoyaltyEntry,
+    LoyaltyKind,
     PaymentTerms,
     Price,
     PriceList,
@@ -173,4 +176,45 @@ class Build:
                 occurred_on=occurred,
                 due_on=occurred + dt.timedelta(days=due_in_days) if due_in_days is not None else None,
             )
+        )
+
+    async def delivery_quote(
+        self,
+        company: Company,
+        *,
+        price: Decimal | str = "500.00",
+        valid_minutes: int = 60,
+        weight_kg: Decimal | str = "0",
+        eta_days: tuple[int, int] = (1, 3),
+        carrier: str = "courier",
+    ) -> DeliveryQuote:
+        return await self._add(
+            DeliveryQuote(
+                company_id=company.id,
+                carrier=carrier,
+                service="standard",
+                price=Decimal(price),
+                currency=company.currency,
+                eta_min_days=eta_days[0],
+                eta_max_days=eta_days[1],
+                destination=company.city or "Moscow",
+                valid_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=valid_minutes),
+                weight_kg=Decimal(weight_kg),
+            )
+        )
+
+    async def loyalty(
+        self,
+        company: Company,
+        points: int,
+        *,
+        kind: LoyaltyKind = LoyaltyKind.ACCRUAL,
+        at: dt.datetime | None = None,
+        ttl_days: int | None = 365,
+    ) -> LoyaltyEntry:
+        """A points movement; accruals expire `ttl_days` after `at` (now by default)."""
+        at = at or dt.datetime.now(dt.UTC)
+        expires = at + dt.timedelta(days=ttl_days) if kind == LoyaltyKind.ACCRUAL and ttl_days is not None else None
+        return await self._add(
+            LoyaltyEntry(company_id=company.id, kind=kind, points=points, occurred_at=at, expires_at=expires)
         )

@@ -26,8 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
 
-from core.ports import CarrierUnavailable
-from core.ports import CarrierQuote, Destination, Parcel
+from core.ports import CarrierQuote, CarrierUnavailable, Destination, Parcel
 
 MAX_OPTIONS = 50
 

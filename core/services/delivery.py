@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.carriers import Carriers, CarrierUnavailable, PickupCarrier, PickupPoint
 from core.config import Settings
@@ -129,23 +130,6 @@ async def quote_for_parcel(
     return await _offer(uow, actor.company_id, parcel, destination, settings, clock, carriers, None)
 
 
-async def choose_quote(uow: UnitOfWork, actor: Actor, quote_id: int, clock: Clock) -> DeliveryOption:
-    """Make a kept quote the cart's delivery. Another company's quote is answered like an unknown id."""
-    contact_id, company_id = actor.require_contact()
-    quote = await _usable_quote(uow, company_id, quote_id, clock)
-    company = await _company(uow, company_id)
-    if quote.currency != company.currency:
-        # The order total is in the company's currency; a foreign price cannot be added to it.
-        raise InvalidInput("this delivery quote is in another currency", quote_id=quote_id, currency=quote.currency)
-    cart = await uow.session.scalar(select(Cart).where(Cart.contact_id == contact_id, Cart.company_id == company_id))
-    has_lines = cart is not None and await uow.session.scalar(select(exists().where(CartLine.cart_id == cart.id)))
-    if cart is None or not has_lines:
-        raise InvalidInput("the cart is empty: there is nothing to deliver")
-    cart.delivery_quote_id = quote.id
-    await uow.session.flush()
-    return _kept_option(quote)
-
-
 async def chosen_quote(uow: UnitOfWork, actor: Actor, clock: Clock) -> DeliveryOption | None:
     """The cart's chosen delivery, if any; `QuoteExpired` when it has run out since it was chosen."""
     contact_id, company_id = actor.require_contact()
@@ -154,7 +138,8 @@ async def chosen_quote(uow: UnitOfWork, actor: Actor, clock: Clock) -> DeliveryO
     )
     if quote_id is None:
         return None
-    return _kept_option(await _usable_quote(uow, company_id, quote_id, clock))
+    company = await _company(uow, company_id)
+    return _kept_option(await usable_quote(uow.session, company, quote_id, clock.now()))
 
 
 async def destination_from_address(uow: UnitOfWork, actor: Actor, address_id: int) -> Destination:
@@ -307,19 +292,23 @@ async def _company(uow: UnitOfWork, company_id: int) -> Company:
     return company
 
 
-async def _usable_quote(uow: UnitOfWork, company_id: int, quote_id: int, clock: Clock) -> DeliveryQuote:
+async def usable_quote(session: AsyncSession, company: Company, quote_id: int, now: dt.datetime) -> DeliveryQuote:
+    """A kept quote the company may still choose. Another company's quote is answered like an unknown id."""
     if isinstance(quote_id, bool) or not isinstance(quote_id, int) or quote_id <= 0:
         raise InvalidInput("a delivery quote id is a positive whole number", quote_id=quote_id)
-    quote = await uow.session.get(DeliveryQuote, quote_id)
+    quote = await session.get(DeliveryQuote, quote_id)
     # Someone else's quote gets the same answer as a missing one: its existence is not ours to tell.
-    if quote is None or quote.company_id != company_id:
+    if quote is None or quote.company_id != company.id:
         raise NotFound("no such delivery quote", quote_id=quote_id)
-    if quote.valid_until <= clock.now():
+    if quote.valid_until <= now:
         raise QuoteExpired(
             "this delivery quote has expired; ask for a fresh one",
             quote_id=quote_id,
             valid_until=quote.valid_until.isoformat(),
         )
+    if quote.currency != company.currency:
+        # The order total is in the company's currency; a foreign price cannot be added to it.
+        raise InvalidInput("this delivery quote is in another currency", quote_id=quote_id, currency=quote.currency)
     return quote
 
 

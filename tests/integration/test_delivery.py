@@ -16,11 +16,11 @@ from sqlalchemy import delete, func, select
 from core.bootstrap import Core
 from core.carriers import Carriers, HttpCarrier, PickupDesk, build_carriers, load_rate_table
 from core.domain.access import Actor
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput, NotFound, QuoteExpired
 from core.models import Cart, CartLine, Company, CompanyAddress, Contact, DeliveryQuote, Product
 from core.ports import CarrierQuote, Destination, Parcel
+from core.services import cart as carts
 from core.services import delivery
-from core.errors import QuoteExpired
 from tests.factories import Build
 
 KAZAN = Destination("Казань", None, "ul. Baumana 1")
@@ -327,12 +327,13 @@ async def test_choosing_a_quote_makes_it_the_cart_delivery(core: Core) -> None:
     clock = FixedClock()
     quote_id = await quoted(core, actor, clock)
     async with core.uow() as uow:
-        chosen = await delivery.choose_quote(uow, actor, quote_id, clock)
+        chosen = await carts.choose_delivery(uow.session, actor, quote_id, now=clock.now())
         await uow.commit()
     assert (chosen.quote_id, chosen.carrier, chosen.price) == (quote_id, "truck", Decimal("500.00"))
     assert await chosen_id(core, contact) == quote_id
     async with core.uow() as uow:
-        assert await delivery.chosen_quote(uow, actor, clock) == chosen
+        kept = await delivery.chosen_quote(uow, actor, clock)
+    assert kept is not None and (kept.quote_id, kept.price) == (chosen.quote_id, chosen.price)
 
 
 async def test_choosing_another_companys_quote_is_refused_and_changes_nothing(core: Core) -> None:
@@ -342,11 +343,11 @@ async def test_choosing_another_companys_quote_is_refused_and_changes_nothing(co
     theirs = await quoted(core, owner, clock)
     async with core.uow() as uow:
         with pytest.raises(NotFound) as refused:
-            await delivery.choose_quote(uow, stranger, theirs, clock)
+            await carts.choose_delivery(uow.session, stranger, theirs, now=clock.now())
         await uow.commit()
     async with core.uow() as uow:
         with pytest.raises(NotFound) as unknown:
-            await delivery.choose_quote(uow, stranger, theirs + 1000, clock)
+            await carts.choose_delivery(uow.session, stranger, theirs + 1000, now=clock.now())
     assert refused.value.message == unknown.value.message  # a stranger cannot tell theirs from absent
     assert await chosen_id(core, stranger_contact) is None
 
@@ -358,7 +359,7 @@ async def test_an_expired_quote_cannot_be_chosen(core: Core) -> None:
     clock.at = NOW + dt.timedelta(minutes=core.settings.quote_valid_minutes)
     async with core.uow() as uow:
         with pytest.raises(QuoteExpired, match="expired"):
-            await delivery.choose_quote(uow, actor, quote_id, clock)
+            await carts.choose_delivery(uow.session, actor, quote_id, now=clock.now())
     assert await chosen_id(core, contact) is None
 
 
@@ -367,7 +368,7 @@ async def test_a_chosen_quote_that_expired_is_reported_at_checkout(core: Core) -
     clock = FixedClock()
     quote_id = await quoted(core, actor, clock)
     async with core.uow() as uow:
-        await delivery.choose_quote(uow, actor, quote_id, clock)
+        await carts.choose_delivery(uow.session, actor, quote_id, now=clock.now())
         await uow.commit()
     clock.at = NOW + dt.timedelta(days=1)
     async with core.uow() as uow:
@@ -386,9 +387,9 @@ async def test_a_quote_cannot_be_chosen_for_an_empty_cart_or_by_a_guest(core: Co
         await uow.commit()
     async with core.uow() as uow:
         with pytest.raises(InvalidInput, match="cart is empty"):
-            await delivery.choose_quote(uow, actor, quote_id, clock)
+            await carts.choose_delivery(uow.session, actor, quote_id, now=clock.now())
         with pytest.raises(AccessDenied):
-            await delivery.choose_quote(uow, Actor.guest(), quote_id, clock)
+            await carts.choose_delivery(uow.session, Actor.guest(), quote_id, now=clock.now())
 
 
 async def test_a_saved_address_of_the_own_company_becomes_a_destination(core: Core) -> None:
@@ -419,5 +420,5 @@ async def test_a_quote_in_another_currency_cannot_be_chosen(core: Core) -> None:
     quote_id = await quoted(core, actor, clock, currency="USD")
     async with core.uow() as uow:
         with pytest.raises(InvalidInput, match="another currency"):
-            await delivery.choose_quote(uow, actor, quote_id, clock)
+            await carts.choose_delivery(uow.session, actor, quote_id, now=clock.now())
     assert await chosen_id(core, contact) is None

@@ -22,6 +22,7 @@ def test_production_refuses_default_secrets() -> None:
 
 
 def test_production_accepts_real_secrets_and_never_prints_them() -> None:
-    secrets = {name: SecretStr("s3cr3t-value") for name in ("secret_key", "webhook_signing_secret", "webchat_identity_secret")}
+    names = ("secret_key", "webhook_signing_secret", "webchat_identity_secret")
+    secrets = {name: SecretStr("s3cr3t-value") for name in names}
     settings = Settings(_env_file=None, environment="production", **secrets)  # type: ignore[call-arg, arg-type]
     assert "s3cr3t-value" not in repr(settings) and "s3cr3t-value" not in str(settings.model_dump())
