@@ -1,0 +1,1 @@
+"""The purchaser journeys, one module per journey; each module exposes `FLOWS`."""
