@@ -35,6 +35,7 @@ def seed_demo(
     """Fill the database with a believable demo supplier."""
     from core.bootstrap import build_core
     from core.demo import catalogue_is_empty, seed_demo_data
+    from core.errors import DomainError
 
     async def run() -> None:
         core = build_core(get_settings())
@@ -43,7 +44,11 @@ def seed_demo(
                 typer.echo("demo data: database already has a catalogue, left as it is")
                 return
             started = time.perf_counter()
-            summary = await seed_demo_data(core.uow, seed=seed, products=products, companies=companies)
+            try:
+                summary = await seed_demo_data(core.uow, seed=seed, products=products, companies=companies)
+            except DomainError as refused:
+                typer.echo(f"demo data refused: {refused.message}", err=True)
+                raise typer.Exit(1) from refused
             typer.echo(f"demo data: {summary} in {time.perf_counter() - started:.1f} s")
         finally:
             await core.close()
