@@ -1,0 +1,1 @@
+"""Catalogue search: text normalisation and the in-process index that services query."""

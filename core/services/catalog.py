@@ -1,0 +1,349 @@
+"""Catalogue: search by SKU, barcode, name or category; product cards; searches that found nothing.
+
+Anyone may search the active catalogue; only a company's contact sees prices, and only its company's.
+Lookups go through the per-process index (core.search); names, stock and prices are then read for the
+one page shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import get_args
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from core.domain.access import Actor
+from core.errors import InvalidInput, NotFound
+from core.models import Company, DemandSignal, Product, StockLevel
+from core.search.index import CatalogIndex, SearchKind
+from core.search.live import bump_catalog_version, live_index
+from core.services.pricing import ProductPrice, prices_for
+from core.services.stock import Incoming, WarehouseStock, availability
+from core.uow import UnitOfWork
+
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "CategoryRef",
+    "ProductCard",
+    "ProductSummary",
+    "SearchPage",
+    "bump_catalog_version",
+    "get_by_sku",
+    "list_categories",
+    "product_card",
+    "record_no_result",
+    "search_products",
+]
+
+MAX_PAGE_SIZE = 50
+MAX_OFFSET = 10_000  # nobody pages through ten thousand products in a chat
+MAX_QUERY_LENGTH = 200
+ALTERNATIVES = 5
+DEMAND_QUERY_LENGTH = 300  # DemandSignal.query
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns; a larger number would fail in the driver, not here
+
+SessionSource = AsyncSession | UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryRef:
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSummary:
+    """One product in a result list, named in the actor's language; prices only for company contacts."""
+
+    id: int
+    sku: str
+    name: str
+    unit: str
+    pack_size: int
+    min_order_qty: int
+    category: CategoryRef | None
+    available: int
+    unit_price: Decimal | None = None  # at the minimum order quantity
+    currency: str | None = None
+
+    @property
+    def in_stock(self) -> bool:
+        return self.available > 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    items: tuple[ProductSummary, ...]
+    total: int
+    offset: int
+    limit: int
+    exact: ProductSummary | None = None  # the product the query named by its SKU or barcode
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.items) < self.total
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCard:
+    """Everything a buyer asks about one product; `price` is None for guests and unpriced products."""
+
+    id: int
+    sku: str
+    name: str
+    description: str | None
+    unit: str
+    pack_size: int
+    min_order_qty: int
+    max_order_qty: int
+    weight_kg: Decimal
+    volume_m3: Decimal
+    barcode: str | None
+    image_url: str | None
+    category: CategoryRef | None
+    available: int
+    warehouses: tuple[WarehouseStock, ...]
+    incoming: tuple[Incoming, ...]
+    price: ProductPrice | None
+    alternatives: tuple[ProductSummary, ...]  # in-stock products of the same category, when this one is out
+
+    @property
+    def in_stock(self) -> bool:
+        return self.available > 0
+
+    @property
+    def unit_price(self) -> Decimal | None:
+        return self.price.unit_price(self.min_order_qty) if self.price else None
+
+    @property
+    def currency(self) -> str | None:
+        return self.price.currency if self.price else None
+
+
+async def search_products(
+    source: SessionSource,
+    actor: Actor,
+    query: str,
+    *,
+    kind: SearchKind = "any",
+    category_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchPage:
+    """Active products matching `query` by barcode, SKU (exact, then prefix) or words, best first.
+
+    `kind="sku"` matches SKUs only, `kind="name"` words only. An empty query with `category_id`
+    lists the category (and its subcategories). `limit` is capped at `MAX_PAGE_SIZE`.
+    """
+    session = _session(source)
+    text = _valid_query(query, allow_empty=category_id is not None)
+    if kind not in get_args(SearchKind):
+        raise InvalidInput("unknown search kind", kind=kind)
+    if limit < 1 or offset < 0 or offset > MAX_OFFSET:
+        raise InvalidInput("page out of range", limit=limit, offset=offset, max_offset=MAX_OFFSET)
+    limit = min(limit, MAX_PAGE_SIZE)
+    index = await live_index(session).current(session)
+    if category_id is not None and index.category(category_id) is None:
+        raise NotFound("unknown category", category_id=category_id)
+    hits = index.search(text, kind=kind, category_id=category_id, offset=offset, limit=limit)
+    wanted = [*hits.ids, *([hits.exact_id] if hits.exact_id is not None else [])]
+    summaries = await _summaries(session, actor, index, wanted)
+    items = tuple(summaries[i] for i in hits.ids if i in summaries)
+    exact = summaries.get(hits.exact_id) if hits.exact_id is not None else None
+    return SearchPage(items, hits.total, offset, limit, exact)
+
+
+async def get_by_sku(source: SessionSource, actor: Actor, sku: str) -> ProductSummary:
+    """The active product with this SKU (any case; spaces and dashes optional when unambiguous)."""
+    session = _session(source)
+    text = _valid_query(sku, allow_empty=False)
+    index = await live_index(session).current(session)
+    product_id = index.sku_exact(text)
+    found = await _summaries(session, actor, index, [product_id]) if product_id is not None else {}
+    if product_id not in found:
+        raise NotFound("unknown SKU", sku=text)
+    return found[product_id]
+
+
+async def product_card(source: SessionSource, actor: Actor, product: int | str, settings: Settings) -> ProductCard:
+    """The card of an active product given by id or SKU: stock per warehouse, incoming, price, rules.
+
+    Raises `NotFound` for unknown or inactive products.
+    """
+    session = _session(source)
+    if isinstance(product, bool) or not isinstance(product, int | str):
+        raise InvalidInput("a product id or SKU is needed", product=repr(product))
+    index = await live_index(session).current(session)
+    if isinstance(product, str):
+        product_id = index.sku_exact(_valid_query(product, allow_empty=False))
+        if product_id is None:
+            raise NotFound("unknown SKU", sku=product.strip())
+    elif 0 < product <= MAX_ID:
+        product_id = product
+    else:
+        raise NotFound("unknown product", product=product)
+    found = await session.scalar(select(Product).where(Product.id == product_id, Product.is_active.is_(True)))
+    if found is None:
+        raise NotFound("unknown product", product=product)
+    stock = (await availability(session, [found.id]))[found.id]
+    company = await _pricing_company(session, actor)
+    price = (await prices_for(session, company, [found.id])).get(found.id) if company else None
+    alternatives: tuple[ProductSummary, ...] = ()
+    if stock.available <= 0 and found.category_id is not None:
+        alternatives = await _alternatives(session, actor, index, found)
+    return ProductCard(
+        id=found.id,
+        sku=found.sku,
+        name=_localized(found.name, found.name_ru, actor.locale),
+        description=found.description,
+        unit=found.unit,
+        pack_size=found.pack_size,
+        min_order_qty=found.min_order_qty,
+        max_order_qty=settings.max_line_quantity // found.pack_size * found.pack_size,
+        weight_kg=found.weight_kg,
+        volume_m3=found.volume_m3,
+        barcode=found.barcode,
+        image_url=found.image_url,
+        category=_category_ref(index, found.category_id, actor.locale),
+        available=stock.available,
+        warehouses=tuple(stock.warehouses),
+        incoming=tuple(stock.incoming),
+        price=price,
+        alternatives=alternatives,
+    )
+
+
+async def list_categories(source: SessionSource, actor: Actor) -> list[CategoryRef]:
+    """Every category, named in the actor's language, by name."""
+    session = _session(source)
+    index = await live_index(session).current(session)
+    refs = [
+        CategoryRef(c.id, _localized(c.name, c.name_ru, actor.locale), c.parent_id) for c in index.categories()
+    ]
+    return sorted(refs, key=lambda c: (c.name.lower(), c.id))
+
+
+async def record_no_result(source: SessionSource, actor: Actor, query: str) -> None:
+    """Remember a search that found nothing, so the supplier learns what clients look for."""
+    session = _session(source)
+    text = " ".join(query.split()) if isinstance(query, str) else ""
+    if not text:
+        raise InvalidInput("an empty search is not a demand signal")
+    session.add(
+        DemandSignal(
+            kind="no_result",
+            company_id=actor.company_id,
+            contact_id=actor.contact_id,
+            query=text[:DEMAND_QUERY_LENGTH],
+        )
+    )
+    await session.flush()
+
+
+def _session(source: SessionSource) -> AsyncSession:
+    return source.session if isinstance(source, UnitOfWork) else source
+
+
+def _valid_query(query: str, *, allow_empty: bool) -> str:
+    if not isinstance(query, str):
+        raise InvalidInput("the search must be text")
+    text = " ".join(query.split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidInput("the search is too long", length=len(text), maximum=MAX_QUERY_LENGTH)
+    if not text and not allow_empty:
+        raise InvalidInput("type a product name, SKU or barcode")
+    return text
+
+
+def _localized(english: str, russian: str | None, locale: str) -> str:
+    return russian if russian and locale.lower().startswith("ru") else english
+
+
+def _category_ref(index: CatalogIndex, category_id: int | None, locale: str) -> CategoryRef | None:
+    category = index.category(category_id) if category_id is not None else None
+    if category is None:
+        return None
+    return CategoryRef(category.id, _localized(category.name, category.name_ru, locale), category.parent_id)
+
+
+async def _pricing_company(session: AsyncSession, actor: Actor) -> Company | None:
+    """The company whose prices the actor sees: none for guests or a company no longer active."""
+    if actor.is_guest:
+        return None
+    company = await session.get(Company, actor.company_id)
+    return company if company is not None and company.is_active else None
+
+
+async def _summaries(
+    session: AsyncSession, actor: Actor, index: CatalogIndex, product_ids: Sequence[int]
+) -> dict[int, ProductSummary]:
+    """Summaries of the still-active products among `product_ids`, by id."""
+    ids = sorted(set(product_ids))
+    if not ids:
+        return {}
+    # Names and total free units in one round trip: a result page should cost few queries.
+    available = (
+        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+        .where(StockLevel.product_id == Product.id)
+        .correlate(Product)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Product.id,
+            Product.sku,
+            Product.name,
+            Product.name_ru,
+            Product.unit,
+            Product.pack_size,
+            Product.min_order_qty,
+            Product.category_id,
+            available,
+        ).where(Product.id.in_(ids), Product.is_active.is_(True))
+    )
+    company = await _pricing_company(session, actor)
+    prices = await prices_for(session, company, ids) if company else {}
+    result: dict[int, ProductSummary] = {}
+    for product_id, sku, name, name_ru, unit, pack_size, min_order_qty, category_id, free in rows:
+        price = prices.get(product_id)
+        result[product_id] = ProductSummary(
+            id=product_id,
+            sku=sku,
+            name=_localized(name, name_ru, actor.locale),
+            unit=unit,
+            pack_size=pack_size,
+            min_order_qty=min_order_qty,
+            category=_category_ref(index, category_id, actor.locale),
+            available=int(free),
+            unit_price=price.unit_price(min_order_qty) if price else None,
+            currency=price.currency if price else None,
+        )
+    return result
+
+
+async def _alternatives(
+    session: AsyncSession, actor: Actor, index: CatalogIndex, product: Product
+) -> tuple[ProductSummary, ...]:
+    free = func.sum(StockLevel.on_hand - StockLevel.reserved)
+    ids = (
+        await session.scalars(
+            select(Product.id)
+            .join(StockLevel, StockLevel.product_id == Product.id)
+            .where(
+                Product.category_id == product.category_id,
+                Product.is_active.is_(True),
+                Product.id != product.id,
+            )
+            .group_by(Product.id)
+            .having(free > 0)
+            .order_by(free.desc(), Product.id)
+            .limit(ALTERNATIVES)
+        )
+    ).all()
+    found = await _summaries(session, actor, index, ids)
+    return tuple(found[i] for i in ids if i in found)
