@@ -1,0 +1,536 @@
+"""The cart journey: show the cart, add by text or button, change and remove lines, clear, paste a list of
+SKU lines, upload a CSV or XLSX order file. Also the helpers the other commerce flows share.
+
+A pasted list never reaches NLU: `PastedListUnderstand` wraps the NLU callable and answers such a text
+with the `paste_list` intent, carrying the text in its `lines` entity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from core.domain.access import Actor
+from core.errors import DomainError, InvalidInput, NotFound, QuantityRuleViolation
+from core.messaging import Button, Buttons, FileUpload, Outbound, TextOut, encode_payload
+from core.models import Product
+from core.services import cart as carts
+from core.services import catalog, order_files, pricing
+from core.services.cart import AddLinesResult, CartView
+from dialogs.engine import cancel_button
+from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
+from dialogs.i18n import catalogue, format_date, format_money, format_quantity
+from dialogs.services import Services
+from dialogs.understanding import Entity, Parse, Understand
+
+Ctx = FlowContext[Services]
+
+CART_ACTION = "cart"
+ADD_ACTION = "add"
+CHANGE_ACTION = "cq"
+REMOVE_ACTION = "rm"
+CLEAR_ACTION = "clr"
+UPLOAD_ACTION = "upload"
+SEARCH_ACTION = "search"
+CHECKOUT_ACTION = "checkout"
+PASTED_LIST_INTENT = "paste_list"
+PASTED_LIST_ENTITY = "lines"
+PICK_LIMIT = 5
+LINE_BUTTONS = 5  # lines that get their own change/remove buttons; the rest are changed by text
+PACK_UNITS = frozenset({"box", "pack"})
+
+
+class CartEmpty(DomainError):
+    """A journey that needs goods in the cart met an empty one (answered as `errors.cart_empty`)."""
+
+    code = "cart_empty"
+
+
+class NeedsAccount(DomainError):
+    """A guest asked for something only a customer may do (answered as `errors.needs_account`)."""
+
+    code = "needs_account"
+
+
+# Shared helpers -----------------------------------------------------------------------------------
+
+
+def actor_in(ctx: Ctx) -> Actor:
+    """The actor speaking the conversation's language, so product names come in it."""
+    return dataclasses.replace(ctx.actor, locale=ctx.locale)
+
+
+def member(ctx: Ctx) -> bool:
+    return not ctx.actor.is_guest
+
+
+def money(ctx: Ctx, amount: Decimal, currency: str) -> str:
+    return format_money(amount, currency, ctx.locale)
+
+
+def unit_label(ctx: Ctx, unit: str) -> str:
+    key = f"units.{unit}"
+    return ctx.t(key) if key in catalogue(ctx.locale).entries else unit
+
+
+def amount(ctx: Ctx, quantity: int, unit: str) -> str:
+    return format_quantity(quantity, ctx.locale, unit_label(ctx, unit))
+
+
+def whole_number(text: str | None) -> int | None:
+    raw = (text or "").strip().replace("\u00a0", "").replace(" ", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else None
+
+
+def require_member(ctx: Ctx) -> None:
+    if ctx.actor.is_guest:
+        raise NeedsAccount("ordering needs a customer account")
+
+
+async def require_cart(ctx: Ctx) -> CartView:
+    """The actor's cart, or `NeedsAccount` / `CartEmpty`: the engine answers those and starts nothing."""
+    require_member(ctx)
+    async with ctx.services.uow() as uow:
+        view = await carts.view(uow.session, ctx.actor, ctx.services.settings, now=ctx.services.clock.now())
+    if view.is_empty:
+        raise CartEmpty("the cart is empty")
+    return view
+
+
+def cart_button(ctx: Ctx) -> Button:
+    return Button(ctx.t("cart.buttons.view"), encode_payload(CART_ACTION))
+
+
+def checkout_button(ctx: Ctx) -> Button:
+    return Button(ctx.t("cart.buttons.checkout"), encode_payload(CHECKOUT_ACTION))
+
+
+def suggested_quantities(product: Product | catalog.ProductCard, maximum: int) -> list[int]:
+    """The smallest allowed quantity and two larger multiples of it, within `maximum`."""
+    base = -(-product.min_order_qty // product.pack_size) * product.pack_size
+    return [q for q in dict.fromkeys((base, base * 5, base * 10)) if q <= maximum]
+
+
+# Showing the cart ---------------------------------------------------------------------------------
+
+
+def render_cart(ctx: Ctx, view: CartView, preface: Sequence[Outbound] = ()) -> list[Outbound]:
+    out = list(preface)
+    if view.is_empty:
+        search = Button(ctx.t("cart.buttons.search"), encode_payload(SEARCH_ACTION))
+        return [*out, Buttons(ctx.t("cart.empty"), [search, upload_button(ctx)])]
+    rows = [ctx.t("cart.title", items=ctx.t("common.items", count=len(view.lines)))]
+    for n, line in enumerate(view.lines, start=1):
+        if line.unit_price is None or line.line_total is None:
+            rows.append(ctx.t("cart.line_unpriced", n=n, name=line.name, sku=line.sku,
+                              quantity=amount(ctx, line.quantity, line.unit)))
+        else:
+            rows.append(ctx.t("cart.line", n=n, name=line.name, sku=line.sku,
+                              quantity=amount(ctx, line.quantity, line.unit),
+                              price=money(ctx, line.unit_price, view.currency),
+                              total=money(ctx, line.line_total, view.currency)))
+        if line.warning == "out_of_stock" and line.next_eta is not None:
+            rows.append(ctx.t("cart.warning.out_of_stock_eta", date=format_date(line.next_eta, ctx.locale)))
+        elif line.warning == "short_stock":
+            rows.append(ctx.t("cart.warning.short_stock", available=amount(ctx, line.available, line.unit)))
+        elif line.warning is not None:
+            rows.append(ctx.t(f"cart.warning.{line.warning}"))
+    rows.append(ctx.t("cart.subtotal", amount=money(ctx, view.subtotal, view.currency)))
+    if view.loyalty_discount > 0:
+        rows.append(ctx.t("cart.discount", points=view.points_applied,
+                          amount=money(ctx, view.loyalty_discount, view.currency)))
+    if view.delivery is not None:
+        rows.append(ctx.t("cart.delivery", carrier=view.delivery.carrier, service=view.delivery.service,
+                          amount=money(ctx, view.delivery_cost, view.currency)))
+    rows.append(ctx.t("cart.total", amount=money(ctx, view.total, view.currency)))
+    buttons: list[Button] = []
+    for line in view.lines[:LINE_BUTTONS]:
+        buttons.append(Button(ctx.t("cart.buttons.change", sku=line.sku),
+                              encode_payload(CHANGE_ACTION, line.product_id)))
+        buttons.append(Button(ctx.t("cart.buttons.remove", sku=line.sku),
+                              encode_payload(REMOVE_ACTION, line.product_id)))
+    buttons += [Button(ctx.t("cart.buttons.clear"), encode_payload(CLEAR_ACTION)), checkout_button(ctx)]
+    return [*out, Buttons("\n".join(rows), buttons)]
+
+
+def upload_button(ctx: Ctx) -> Button:
+    return Button(ctx.t("cart.buttons.upload"), encode_payload(UPLOAD_ACTION))
+
+
+async def show_cart(ctx: Ctx, preface: Sequence[Outbound] = ()) -> list[Outbound]:
+    require_member(ctx)
+    async with ctx.services.uow() as uow:
+        view = await carts.view(uow.session, actor_in(ctx), ctx.services.settings, now=ctx.services.clock.now())
+    return render_cart(ctx, view, preface)
+
+
+async def _show(ctx: Ctx) -> Sequence[Outbound]:
+    return await show_cart(ctx)
+
+
+# Adding one product -------------------------------------------------------------------------------
+
+
+def _product_id(ctx: Ctx) -> int | None:
+    if ctx.args:
+        return int(ctx.args[0]) if ctx.args[0].isdigit() else None
+    if ctx.slots.get("item") == 0:
+        picked = ctx.slots.get("pick")
+        return picked if isinstance(picked, int) else None
+    for slot in ("item", "p"):
+        value = ctx.slots.get(slot)
+        if isinstance(value, int) and value > 0:
+            return value
+    return None
+
+
+async def _product(ctx: Ctx, product_id: int) -> Product:
+    async with ctx.services.uow() as uow:
+        product = await uow.session.scalar(
+            select(Product).where(Product.id == product_id, Product.is_active.is_(True))
+        )
+    if product is None:
+        raise NotFound("no such product", product_id=product_id)
+    return product
+
+
+async def _check_named_product(answer: Answer, ctx: Ctx) -> Validation:
+    """A product given by the NLU's `product` entity: its value is the SKU it resolved to."""
+    async with ctx.services.uow() as uow:
+        try:
+            found = await catalog.get_by_sku(uow, actor_in(ctx), answer.text or "")
+        except (NotFound, InvalidInput):
+            return Reject("cart.add.no_match", {"query": (answer.text or "")[:60]})
+    return Accept(found.id)
+
+
+async def _ask_item(ctx: Ctx) -> Sequence[Outbound]:
+    return [Buttons(ctx.t("cart.add.which"), [cancel_button(ctx.locale)])]
+
+
+async def _check_item(answer: Answer, ctx: Ctx) -> Validation:
+    """A SKU, or words to search: one match is taken, several are offered in the next step."""
+    text = " ".join((answer.text or "").split())
+    if not text:
+        return Reject("cart.add.which")
+    actor = actor_in(ctx)
+    async with ctx.services.uow() as uow:
+        try:
+            return Accept((await catalog.get_by_sku(uow, actor, text)).id)
+        except NotFound:
+            pass
+        try:
+            page = await catalog.search_products(uow, actor, text, limit=PICK_LIMIT)
+        except InvalidInput:
+            return Reject("cart.add.no_match", {"query": text[:60]})
+    if page.exact is not None:
+        return Accept(page.exact.id)
+    if not page.items:
+        return Reject("cart.add.no_match", {"query": text[:60]})
+    if len(page.items) == 1:
+        return Accept(page.items[0].id)
+    ctx.slots["opts"] = [[p.id, f"{p.name} ({p.sku})"[:60]] for p in page.items]
+    return Accept(0)
+
+
+async def _ask_pick(ctx: Ctx) -> Sequence[Outbound]:
+    options = ctx.slots.get("opts") or []
+    buttons = [ctx.choice(str(label), int(pid)) for pid, label in options]
+    return [Buttons(ctx.t("cart.add.pick"), [*buttons, cancel_button(ctx.locale)])]
+
+
+async def _check_pick(answer: Answer, ctx: Ctx) -> Validation:
+    allowed = {int(pid) for pid, _ in ctx.slots.get("opts") or []}
+    chosen = whole_number(answer.choice)
+    if chosen in allowed:
+        return Accept(chosen)
+    return Reject("cart.add.pick")
+
+
+async def _check_unit(answer: Answer, ctx: Ctx) -> Validation:
+    return Accept((answer.text or "").strip().lower())
+
+
+async def _ask_qty(ctx: Ctx) -> Sequence[Outbound]:
+    product_id = _product_id(ctx)
+    if product_id is None:
+        raise NotFound("no product chosen")
+    product = await _product(ctx, product_id)
+    maximum = ctx.services.settings.max_line_quantity
+    quantities = suggested_quantities(product, maximum)
+    text = ctx.t("cart.add.qty", name=product.name, pack=amount(ctx, product.pack_size, product.unit),
+                 minimum=amount(ctx, product.min_order_qty, product.unit))
+    wanted = ctx.slots.pop("want", None)
+    if isinstance(wanted, int):
+        fixed = pricing.round_to_pack(product, wanted)
+        text = ctx.t("cart.add.qty_fixed", quantity=wanted, suggested=fixed) + "\n" + text
+        if fixed <= maximum and fixed not in quantities:
+            quantities.insert(0, fixed)
+    choices = [ctx.choice(amount(ctx, q, product.unit), q) for q in quantities]
+    return [Buttons(text, [*choices, cancel_button(ctx.locale)])]
+
+
+async def _check_qty(answer: Answer, ctx: Ctx) -> Validation:
+    quantity = _quantity_of(answer)
+    if quantity is None or quantity <= 0:
+        return Reject("cart.add.not_a_number")
+    product_id = _product_id(ctx)
+    if product_id is None:
+        # The product is asked for after the quantity was given ("10 boxes of paper"): keep the number.
+        ctx.slots["want"] = quantity
+        return Reject("cart.add.not_a_number")
+    product = await _product(ctx, product_id)
+    unit = ctx.slots.get("u")
+    if unit in PACK_UNITS and unit != product.unit and product.pack_size > 1:
+        quantity *= product.pack_size  # "10 boxes" of paper counted in reams: 10 packs of reams
+    try:
+        pricing.check_quantity(product, quantity, ctx.services.settings)
+    except QuantityRuleViolation as refused:
+        if "maximum" in refused.details:
+            return Reject("cart.add.too_many", {"maximum": ctx.services.settings.max_line_quantity})
+        ctx.slots["want"] = quantity
+        return Reject("cart.add.qty_rule", {"quantity": quantity, "pack": product.pack_size,
+                                            "minimum": product.min_order_qty})
+    return Accept(quantity)
+
+
+def _quantity_of(answer: Answer) -> int | None:
+    if answer.choice is not None:
+        return whole_number(answer.choice)
+    number = whole_number(answer.text)
+    if number is not None:
+        return number
+    raw = (answer.text or "").strip().replace(",", ".")
+    try:
+        value = Decimal(raw)
+    except ArithmeticError:
+        return None
+    return int(value) if value.is_finite() and value == value.to_integral_value() and value < 10**9 else None
+
+
+async def _add(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    product_id = _product_id(ctx)
+    if product_id is None:
+        raise NotFound("no product chosen")
+    quantity = int(ctx.args[1]) if len(ctx.args) > 1 and ctx.args[1].isdigit() else int(ctx.slots["qty"])
+    async with ctx.services.uow() as uow:
+        change = await carts.add_item(uow.session, ctx.actor, ctx.services.settings, quantity=quantity,
+                                      product_id=product_id)
+        view = await carts.view(uow.session, actor_in(ctx), ctx.services.settings, now=ctx.services.clock.now())
+        await uow.commit()
+    line = next(line for line in view.lines if line.product_id == change.product_id)
+    text = ctx.t("cart.add.added", added=amount(ctx, change.added, line.unit), name=line.name, sku=line.sku,
+                 quantity=amount(ctx, change.quantity, line.unit), total=money(ctx, view.total, view.currency))
+    more = Button(ctx.t("cart.buttons.search"), encode_payload(SEARCH_ACTION))
+    return [Buttons(text, [cart_button(ctx), checkout_button(ctx), more])]
+
+
+def _never(ctx: Ctx) -> bool:
+    return False
+
+
+# Changing lines -----------------------------------------------------------------------------------
+
+
+async def _line(ctx: Ctx) -> carts.CartLineView:
+    async with ctx.services.uow() as uow:
+        view = await carts.view(uow.session, actor_in(ctx), ctx.services.settings, now=ctx.services.clock.now())
+    product_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else None
+    line = next((line for line in view.lines if line.product_id == product_id), None)
+    if line is None:
+        raise NotFound("this product is not in the cart", product_id=product_id)
+    return line
+
+
+async def _ask_new_qty(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    line = await _line(ctx)
+    text = ctx.t("cart.change.ask", name=line.name, quantity=amount(ctx, line.quantity, line.unit),
+                 pack=amount(ctx, line.pack_size, line.unit), minimum=amount(ctx, line.min_order_qty, line.unit))
+    return [Buttons(text, [ctx.choice(ctx.t("cart.buttons.remove_line"), 0), cancel_button(ctx.locale)])]
+
+
+async def _check_new_qty(answer: Answer, ctx: Ctx) -> Validation:
+    quantity = _quantity_of(answer)
+    if quantity is None or quantity < 0:
+        return Reject("cart.add.not_a_number")
+    if quantity == 0:
+        return Accept(0)
+    line = await _line(ctx)
+    product = await _product(ctx, line.product_id)
+    try:
+        pricing.check_quantity(product, quantity, ctx.services.settings)
+    except QuantityRuleViolation as refused:
+        if "maximum" in refused.details:
+            return Reject("cart.add.too_many", {"maximum": ctx.services.settings.max_line_quantity})
+        return Reject("cart.change.rule", {"quantity": quantity, "suggested": pricing.round_to_pack(product, quantity)})
+    return Accept(quantity)
+
+
+async def _change(ctx: Ctx) -> Sequence[Outbound]:
+    product_id = int(ctx.args[0])
+    async with ctx.services.uow() as uow:
+        await carts.set_quantity(uow.session, ctx.actor, ctx.services.settings, product_id, int(ctx.slots["qty"]))
+        await uow.commit()
+    return await show_cart(ctx)
+
+
+async def _remove(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    product_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    async with ctx.services.uow() as uow:
+        await carts.remove_line(uow.session, ctx.actor, product_id)
+        await uow.commit()
+    return await show_cart(ctx, [TextOut(ctx.t("cart.removed"))])
+
+
+async def _ask_clear(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    answers = [ctx.choice(ctx.t("common.yes"), "y"), ctx.choice(ctx.t("common.no"), "n")]
+    return [Buttons(ctx.t("cart.clear.ask"), answers)]
+
+
+async def _check_yes_no(answer: Answer, ctx: Ctx) -> Validation:
+    if answer.choice in ("y", "n"):
+        return Accept(answer.choice)
+    typed = (answer.text or "").strip().casefold()
+    if typed == ctx.t("common.yes").casefold():
+        return Accept("y")
+    if typed == ctx.t("common.no").casefold():
+        return Accept("n")
+    return Reject("cart.clear.ask")
+
+
+async def _clear(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.slots.get("sure") != "y":
+        return await show_cart(ctx)
+    async with ctx.services.uow() as uow:
+        await carts.clear(uow.session, ctx.actor)
+        await uow.commit()
+    return await show_cart(ctx, [TextOut(ctx.t("cart.clear.done"))])
+
+
+# Lists: pasted lines and order files --------------------------------------------------------------
+
+
+class PastedListUnderstand:
+    """Wraps an `Understand`: a text that is a list of "SKU quantity" lines is the `paste_list` intent,
+    with the whole text in its `lines` entity; anything else goes to the wrapped NLU."""
+
+    def __init__(self, inner: Understand) -> None:
+        self.inner = inner
+
+    async def __call__(self, text: str, locale: str) -> Parse:
+        if order_files.parse_pasted_list(text) is not None:
+            return Parse(PASTED_LIST_INTENT, 1.0, (Entity(PASTED_LIST_ENTITY, text, 0, len(text)),))
+        return await self.inner(text, locale)
+
+
+async def _check_pasted(answer: Answer, ctx: Ctx) -> Validation:
+    if order_files.parse_pasted_list(answer.text or "") is None:
+        return Reject("cart.lines.paste_format")
+    return Accept(answer.text)
+
+
+async def _add_pasted(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    pasted = order_files.parse_pasted_list(str(ctx.slots["lines"]))
+    assert pasted is not None  # validated by the step
+    return await add_lines(ctx, pasted.lines, unreadable=pasted.unreadable, label="cart.lines.line")
+
+
+async def _ask_file(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    return [Buttons(ctx.t("cart.file.ask", rows=order_files.MAX_ROWS), [cancel_button(ctx.locale)])]
+
+
+async def _check_file(answer: Answer, ctx: Ctx) -> Validation:
+    if not isinstance(answer.content, FileUpload):
+        return Reject("cart.file.ask", {"rows": order_files.MAX_ROWS})
+    try:
+        lines = order_files.parse_order_file(answer.content.filename, answer.content.data)
+    except InvalidInput as refused:
+        # A broken file is answered in full and ends the journey: nothing of it is added.
+        return Accept({"error": str(refused.details.get("reason", "unreadable")),
+                       "row": refused.details.get("row", 0)})
+    return Accept({"lines": [[line.row, line.sku, line.quantity] for line in lines]})
+
+
+async def _add_file(ctx: Ctx) -> Sequence[Outbound]:
+    require_member(ctx)
+    parsed = ctx.slots["file"]
+    if "error" in parsed:
+        text = ctx.t(f"cart.file.error.{parsed['error']}", row=parsed.get("row", 0),
+                     rows=order_files.MAX_ROWS, size=order_files.MAX_FILE_BYTES // 1000)
+        return [Buttons(text, [upload_button(ctx), cart_button(ctx)])]
+    lines = [order_files.OrderLineInput(int(row), str(sku), int(qty)) for row, sku, qty in parsed["lines"]]
+    return await add_lines(ctx, lines, unreadable=(), label="cart.lines.row")
+
+
+async def add_lines(ctx: Ctx, lines: Sequence[order_files.OrderLineInput], *, unreadable: Sequence[int],
+                    label: str) -> list[Outbound]:
+    """Add what can be added and report every line that could not, by its line or row number."""
+    async with ctx.services.uow() as uow:
+        result = await carts.add_lines(uow.session, ctx.actor, ctx.services.settings,
+                                       [(line.sku, line.quantity) for line in lines], all_or_nothing=False)
+        await uow.commit()
+    report = [ctx.t("cart.lines.added", added=len(result.added), count=len(lines) + len(unreadable))]
+    report += _problems(ctx, result, lines, unreadable, label)
+    return await show_cart(ctx, [TextOut("\n".join(report))])
+
+
+def _problems(ctx: Ctx, result: AddLinesResult, lines: Sequence[order_files.OrderLineInput],
+              unreadable: Sequence[int], label: str) -> list[str]:
+    found: list[tuple[int, str]] = [(row, ctx.t("cart.lines.unreadable", where=ctx.t(label, row=row)))
+                                    for row in unreadable]
+    for problem in result.problems:
+        row = lines[problem.index].row
+        key = f"cart.lines.problem.{problem.code}"
+        if problem.suggested is not None:
+            key += "_suggest"
+        found.append((row, ctx.t(key, where=ctx.t(label, row=row), sku=problem.sku, quantity=problem.quantity,
+                                 suggested=problem.suggested or 0)))
+    return [text for _, text in sorted(found)]
+
+
+# Flows --------------------------------------------------------------------------------------------
+
+CART = Flow[Services](name="cart", title_key="menu.cart", intents=("show_cart",), actions=(CART_ACTION,),
+                      complete=_show)
+
+ADD = Flow[Services](
+    name="add",
+    title_key="cart.add.title",
+    intents=("add_to_cart",),
+    actions=(ADD_ACTION,),
+    steps=[
+        Step("p", "cart.add.which", _check_named_product, entity="product", ask_if=_never),
+        Step("item", _ask_item, _check_item, entity="sku",
+             ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots),
+        Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and ctx.slots.get("item") == 0),
+        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),
+    ],
+    complete=_add,
+)
+
+CHANGE = Flow[Services](name="cq", title_key="menu.cart", actions=(CHANGE_ACTION,),
+                        steps=[Step("qty", _ask_new_qty, _check_new_qty)], complete=_change)
+REMOVE = Flow[Services](name="rm", title_key="menu.cart", actions=(REMOVE_ACTION,), complete=_remove)
+CLEAR = Flow[Services](name="clr", title_key="menu.cart", actions=(CLEAR_ACTION,),
+                       steps=[Step("sure", _ask_clear, _check_yes_no)], complete=_clear)
+PASTE = Flow[Services](
+    name="paste",
+    title_key="menu.cart",
+    intents=(PASTED_LIST_INTENT,),
+    steps=[Step("lines", "cart.lines.paste_format", _check_pasted, entity=PASTED_LIST_ENTITY)],
+    complete=_add_pasted,
+)
+UPLOAD = Flow[Services](name="upload", title_key="menu.cart", actions=(UPLOAD_ACTION,), uploads=(FileUpload,),
+                        steps=[Step("file", _ask_file, _check_file)], complete=_add_file)
+
+FLOWS: list[Flow[Services]] = [CART, ADD, CHANGE, REMOVE, CLEAR, PASTE, UPLOAD]

@@ -1,0 +1,178 @@
+"""The delivery journey: where to (a saved address or a typed city), the options compared (cheapest and
+fastest tagged), and the choice, which becomes the cart's delivery.
+
+Checkout asks for delivery with the same two steps: `destination_step` and `option_step` build them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core.errors import InvalidInput, NotFound, QuoteExpired
+from core.messaging import Buttons, Outbound
+from core.models import CompanyAddress
+from core.ports import Destination
+from core.services import cart as carts
+from core.services import delivery
+from core.services.delivery import DeliveryOption
+from dialogs.engine import cancel_button
+from dialogs.flow import Accept, Answer, Flow, Goto, Reject, Step, Validation
+from dialogs.flows.cart import Ctx, cart_button, checkout_button, money, require_cart
+from dialogs.i18n import format_number
+from dialogs.services import Services
+
+QUOTE_ACTION = "quote"
+KEEP = "keep"  # checkout: keep the delivery chosen before
+NO_DELIVERY = "none"  # checkout: no delivery (the client collects or arranges it)
+MAX_CITY = 100
+ADDRESS_BUTTONS = 5
+
+
+# Where to -----------------------------------------------------------------------------------------
+
+
+async def ask_destination(ctx: Ctx, *, in_checkout: bool = False) -> list[Outbound]:
+    view = await require_cart(ctx)
+    async with ctx.services.uow() as uow:
+        addresses = (
+            await uow.session.scalars(
+                select(CompanyAddress)
+                .where(CompanyAddress.company_id == ctx.actor.require_company())
+                .order_by(CompanyAddress.is_default.desc(), CompanyAddress.id)
+                .limit(ADDRESS_BUTTONS)
+            )
+        ).all()
+    buttons = [ctx.choice(f"{a.label}: {a.city}"[:60], f"a{a.id}") for a in addresses]
+    text = ctx.t("delivery.where" if addresses else "delivery.where_city")
+    if in_checkout:
+        chosen = view.delivery
+        if chosen is not None and not chosen.expired and not chosen.outweighed:
+            text = ctx.t("delivery.current", carrier=chosen.carrier, service=chosen.service,
+                         price=money(ctx, chosen.price, chosen.currency), where=chosen.destination) + "\n" + text
+            buttons.insert(0, ctx.choice(ctx.t("delivery.keep"), KEEP))
+        buttons.append(ctx.choice(ctx.t("delivery.no_delivery"), NO_DELIVERY))
+    return [Buttons(text, [*buttons, cancel_button(ctx.locale)])]
+
+
+async def check_destination(answer: Answer, ctx: Ctx, *, in_checkout: bool = False) -> Validation:
+    if answer.choice is not None:
+        if answer.choice.startswith("a") and answer.choice[1:].isdigit():
+            return Accept(answer.choice)
+        if in_checkout and answer.choice == NO_DELIVERY:
+            async with ctx.services.uow() as uow:
+                await carts.choose_delivery(uow.session, ctx.actor, None)
+                await uow.commit()
+            return Accept(NO_DELIVERY)
+        if in_checkout and answer.choice == KEEP:
+            return Accept(KEEP)
+        return Reject("delivery.where_city")
+    city = next((str(e.value) for e in answer.entities if e.entity == "city"), None)
+    city = " ".join((city or answer.text or "").split())
+    if not city or len(city) > MAX_CITY or any(ch.isdigit() for ch in city):
+        return Reject("delivery.where_city")
+    return Accept(f"c:{city}")
+
+
+def destination_step(*, in_checkout: bool = False) -> Step[Services]:
+    async def prompt(ctx: Ctx) -> Sequence[Outbound]:
+        return await ask_destination(ctx, in_checkout=in_checkout)
+
+    async def validate(answer: Answer, ctx: Ctx) -> Validation:
+        return await check_destination(answer, ctx, in_checkout=in_checkout)
+
+    return Step("dest", prompt, validate, entity=None if in_checkout else "city")
+
+
+# The options --------------------------------------------------------------------------------------
+
+
+async def _destination(ctx: Ctx) -> Destination:
+    chosen = str(ctx.slots.get("dest") or "")
+    async with ctx.services.uow() as uow:
+        if chosen.startswith("a") and chosen[1:].isdigit():
+            return await delivery.destination_from_address(uow, ctx.actor, int(chosen[1:]))
+    if chosen.startswith("c:"):
+        return Destination(city=chosen[2:])
+    raise InvalidInput("no destination chosen")
+
+
+def _eta(ctx: Ctx, option: DeliveryOption) -> str:
+    if option.eta_min_days == option.eta_max_days:
+        return ctx.t("delivery.eta_days", count=option.eta_max_days)
+    return ctx.t("delivery.eta_range", low=option.eta_min_days, count=option.eta_max_days)
+
+
+def describe_option(ctx: Ctx, option: DeliveryOption) -> str:
+    tags = [ctx.t(f"delivery.tag.{tag}") for tag in ("cheapest", "fastest") if getattr(option, tag)]
+    text = ctx.t("delivery.option", carrier=option.carrier, service=option.service,
+                 price=money(ctx, option.price, option.currency), eta=_eta(ctx, option))
+    return f"{text} — {', '.join(tags)}" if tags else text
+
+
+async def ask_option(ctx: Ctx) -> Sequence[Outbound]:
+    await require_cart(ctx)  # the destination may have come with the request, before any question
+    destination = await _destination(ctx)
+    services = ctx.services
+    async with services.uow() as uow:
+        quotes = await delivery.quote_for_cart(uow, ctx.actor, destination, services.settings, services.clock,
+                                               services.core.carriers)
+        await uow.commit()  # the options are kept, so that one can be chosen by its id
+    again = ctx.choice(ctx.t("delivery.other_destination"), "d")
+    kept = [o for o in quotes.options if o.quote_id is not None]
+    if not kept:
+        return [Buttons(ctx.t("delivery.no_options", where=delivery.describe(destination)), [again])]
+    lines = [ctx.t("delivery.options", where=delivery.describe(destination),
+                   weight=format_number(quotes.parcel.weight_kg, ctx.locale))]
+    lines += [f"{n}. {describe_option(ctx, o)}" for n, o in enumerate(kept, start=1)]
+    buttons = [ctx.choice(f"{n}. {o.carrier}: {money(ctx, o.price, o.currency)}"[:60], f"q{o.quote_id}")
+               for n, o in enumerate(kept, start=1)]
+    return [Buttons("\n".join(lines), [*buttons, again, cancel_button(ctx.locale)])]
+
+
+async def check_option(answer: Answer, ctx: Ctx) -> Validation:
+    """A chosen option becomes the cart's delivery at once, so what checkout shows next includes it."""
+    choice = answer.choice or ""
+    if choice == "d":
+        return Goto("dest")
+    if not (choice.startswith("q") and choice[1:].isdigit()):
+        return Reject("delivery.choose")
+    try:
+        async with ctx.services.uow() as uow:
+            await carts.choose_delivery(uow.session, ctx.actor, int(choice[1:]), now=ctx.services.clock.now())
+            await uow.commit()
+    except QuoteExpired:
+        return Reject("delivery.expired")
+    except NotFound:
+        return Reject("delivery.choose")
+    return Accept(int(choice[1:]))
+
+
+def option_step() -> Step[Services]:
+    return Step("opt", ask_option, check_option,
+                ask_if=lambda ctx: ctx.slots.get("dest") not in (KEEP, NO_DELIVERY) and not ctx.args)
+
+
+async def _chosen(ctx: Ctx) -> Sequence[Outbound]:
+    async with ctx.services.uow() as uow:
+        view = await carts.view(uow.session, ctx.actor, ctx.services.settings, now=ctx.services.clock.now())
+    chosen = view.delivery
+    if chosen is None:
+        return [Buttons(ctx.t("delivery.none_chosen"), [cart_button(ctx)])]
+    text = ctx.t("delivery.chosen", carrier=chosen.carrier, service=chosen.service,
+                 price=money(ctx, chosen.price, chosen.currency), where=chosen.destination,
+                 total=money(ctx, view.total, view.currency))
+    return [Buttons(text, [checkout_button(ctx), cart_button(ctx)])]
+
+
+QUOTE = Flow[Services](
+    name="quote",
+    title_key="delivery.title",
+    intents=("delivery_quote",),
+    actions=(QUOTE_ACTION,),
+    steps=[destination_step(), option_step()],
+    complete=_chosen,
+)
+
+FLOWS: list[Flow[Services]] = [QUOTE]

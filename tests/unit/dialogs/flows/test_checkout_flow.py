@@ -1,0 +1,151 @@
+"""Checkout in conversation: search -> card -> cart -> checkout -> one order; the confirm is idempotent; a
+balance question in the middle is answered and checkout resumes; points; stock running out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+from sqlalchemy import func, select, update
+
+from core.bootstrap import Core
+from core.messaging import Outbound, TextOut
+from core.models import CartLine, Order, OrderStatus, StockLevel, StockReservation
+from core.services import cart as carts
+from dialogs.flow import Flow, FlowContext
+from dialogs.services import Services
+from dialogs.understanding import Entity, Parse
+from tests.factories import Build
+from tests.unit.dialogs.flows.conftest import ChatMaker, Shop, button, rub
+
+pytestmark = pytest.mark.parametrize("locale", ["en", "ru"])
+
+CONFIRM = {"en": "Confirm the order", "ru": "Подтвердить заказ"}
+NO_DELIVERY = {"en": "No delivery (pickup)", "ru": "Без доставки (самовывоз)"}
+NLU = {
+    "find paper": Parse("search_product", 0.95),
+    "checkout": Parse("checkout", 0.95),
+    "what's my balance?": Parse("balance", 0.97),
+    "add 10 A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 4, 6), Entity("sku", "A4-80", 7, 12))),
+}
+
+
+async def _balance(ctx: FlowContext[Services]) -> Sequence[Outbound]:
+    return [TextOut("BALANCE: 0")]
+
+
+BALANCE = Flow[Services](name="balance", title_key="menu.balance", intents=("balance",), complete=_balance)
+
+
+async def _orders(core: Core) -> list[Order]:
+    async with core.uow() as uow:
+        return list((await uow.session.scalars(select(Order))).all())
+
+
+async def _count(core: Core, model: type) -> int:
+    async with core.uow() as uow:
+        return int(await uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_search_card_add_checkout_and_confirm_places_one_order(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("find paper")
+    await chat.send("paper" if locale == "en" else "бумага")
+    assert rub("300", locale) in chat.text
+    await chat.press("1.")
+    assert rub("300", locale) in chat.text and "A4-80" in chat.text
+    await chat.press("Add" if locale == "en" else "Добавить")  # the minimum: 5 packs
+    await chat.press("Checkout" if locale == "en" else "Оформить заказ")
+    assert "Kazan" in " ".join(chat.titles)
+    await chat.press(NO_DELIVERY[locale])
+    summary = chat.text
+    assert rub("1500", locale) in summary
+    assert ("on credit" if locale == "en" else "в кредит") in summary
+    await chat.press(CONFIRM[locale])
+    placed = await _orders(core)
+    assert len(placed) == 1
+    assert (placed[0].total, placed[0].status, placed[0].channel) == (1500, OrderStatus.CONFIRMED, "console")
+    assert f"{placed[0].id}" in chat.text
+    assert ("confirmed" if locale == "en" else "подтверждён") in chat.text
+    assert await _count(core, CartLine) == 0
+    assert await _count(core, StockReservation) == 1
+
+
+async def test_second_tap_on_confirm_creates_no_second_order(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    confirm = button(chat.last, CONFIRM[locale]).payload
+    await chat.press_payload(confirm)
+    first = chat.text
+    await chat.press_payload(confirm)
+    assert len(await _orders(core)) == 1
+    order = (await _orders(core))[0]
+    assert ("already placed" if locale == "en" else "уже оформлен") in chat.text
+    assert str(order.id) in first and str(order.id) in chat.text
+    async with core.uow() as uow:
+        reserved = await uow.session.scalar(select(func.sum(StockLevel.reserved)))
+    assert reserved == 10
+
+
+async def test_balance_question_in_the_middle_of_checkout_is_answered_and_checkout_resumes(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU, extra=[BALANCE])
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    key_before = button(chat.last, CONFIRM[locale]).payload
+    await chat.send("what's my balance?")
+    assert "BALANCE: 0" in chat.text
+    assert CONFIRM[locale] in chat.titles  # back at the summary
+    assert button(chat.last, CONFIRM[locale]).payload == key_before  # the same idempotency key
+    await chat.press(CONFIRM[locale])
+    assert len(await _orders(core)) == 1
+
+
+async def test_points_are_offered_capped_and_spent(core: Core, shop: Shop, chat_for: ChatMaker, locale: str) -> None:
+    async with core.uow() as uow:
+        await Build(uow.session).loyalty(shop.company, 10_000)
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")  # 3,000: the 30 % cap is 900 points
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    assert "900" in chat.text
+    await chat.press("Spend" if locale == "en" else "Потратить")
+    assert rub("2100", locale) in chat.text
+    await chat.press(CONFIRM[locale])
+    order = (await _orders(core))[0]
+    assert (order.points_redeemed, order.total) == (900, 2100)
+
+
+async def test_stock_that_ran_out_before_confirm_is_explained_and_nothing_is_placed(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    async with core.uow() as uow:
+        await uow.session.execute(update(StockLevel).where(StockLevel.product_id == shop.products["a4"].id)
+                                  .values(on_hand=3))
+        await uow.commit()
+    await chat.press(CONFIRM[locale])
+    assert "A4-80" in chat.text
+    assert ("Open the cart" if locale == "en" else "Открыть корзину") in chat.titles
+    assert await _orders(core) == []
+    async with core.uow() as uow:
+        assert len((await carts.view(uow.session, shop.actor, core.settings)).lines) == 1
+
+
+async def test_checkout_of_an_empty_cart_says_so(core: Core, shop: Shop, chat_for: ChatMaker, locale: str) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("checkout")
+    assert ("cart is empty" if locale == "en" else "Корзина пуста") in chat.text
+    assert await _orders(core) == []

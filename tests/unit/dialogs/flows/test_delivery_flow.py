@@ -1,0 +1,54 @@
+"""Delivery quotes in conversation: from a saved address or a typed city, options compared and tagged, one
+chosen into the cart."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from core.bootstrap import Core
+from core.models import Cart, DeliveryQuote
+from dialogs.understanding import Entity, Parse
+from tests.unit.dialogs.flows.conftest import ChatMaker, Shop
+
+NLU = {
+    "10 x A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 2), Entity("sku", "A4-80", 5, 10))),
+    "delivery cost": Parse("delivery_quote", 0.95),
+    "delivery to Kazan": Parse("delivery_quote", 0.95, (Entity("city", "Казань", 12, 17),)),
+}
+CHEAPEST = {"en": "cheapest", "ru": "дешевле всех"}
+
+
+async def _chosen_quote(core: Core) -> DeliveryQuote | None:
+    async with core.uow() as uow:
+        quote_id = await uow.session.scalar(select(Cart.delivery_quote_id))
+        return await uow.session.get(DeliveryQuote, quote_id) if quote_id else None
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_saved_address_gets_compared_options_and_the_choice_goes_to_the_cart(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("delivery cost")
+    await chat.press("Office: Kazan")
+    assert CHEAPEST[locale] in chat.text
+    await chat.press("1.")
+    quote = await _chosen_quote(core)
+    assert quote is not None and quote.company_id == shop.company.id
+    assert quote.carrier in chat.text
+
+
+async def test_a_typed_city_is_quoted_straight_away(core: Core, shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("delivery to Kazan")
+    assert "Казань" in chat.text and "cheapest" in chat.text
+    assert await _chosen_quote(core) is None
+
+
+async def test_a_quote_for_an_empty_cart_says_the_cart_is_empty(shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "ru", NLU)
+    await chat.send("delivery cost")
+    assert "Корзина пуста" in chat.text
