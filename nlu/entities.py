@@ -210,6 +210,10 @@ class EntityExtractor:
             if table.name not in special:
                 for element in table.elements:
                     self._gazetteers[lemmatize_phrase(element)] = table.name
+        # First words of every multi-word key: a window is only joined and looked up when it can match,
+        # which keeps these scans to one set lookup per token on most messages.
+        self._gazetteer_starts = frozenset(k.split(" ", 1)[0] for k in self._gazetteers)
+        self._city_starts = frozenset(k.split(" ", 1)[0] for k in self._cities)
 
     # -- public
     def extract(self, text: str) -> list[Entity]:
@@ -342,7 +346,12 @@ class EntityExtractor:
 
     def _cities_in(self, tokens: list[Token]) -> list[_Candidate]:
         out: list[_Candidate] = []
+        starts = self._city_starts
         for i in range(len(tokens)):
+            first = tokens[i]
+            low = first.lower
+            if low not in starts and not any(k in starts for k in city_lemmas(first.text)):
+                continue
             for n in range(min(self._max_city_words, len(tokens) - i), 0, -1):
                 window = tokens[i:i + n]
                 if n == 1:
@@ -358,8 +367,11 @@ class EntityExtractor:
         return out
 
     def _gazetteer(self, tokens: list[Token]) -> list[_Candidate]:
-        out = []
+        out: list[_Candidate] = []
+        starts = self._gazetteer_starts
         for i in range(len(tokens)):
+            if tokens[i].lemma not in starts:
+                continue
             for n in range(min(4, len(tokens) - i), 0, -1):
                 key = " ".join(t.lemma for t in tokens[i:i + n])
                 name = self._gazetteers.get(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from nlu.morph import Token
 
@@ -40,6 +41,13 @@ def _key(token: Token) -> str:
 
 
 def is_number_word(token: Token) -> bool:
+    return _is_number_word(token.text, token.lemma)
+
+
+@lru_cache(maxsize=16384)
+def _is_number_word(text: str, lemma: str) -> bool:
+    # Cached: it runs on every token of every message, and the vocabulary of messages is small.
+    token = Token(text, 0, len(text), lemma)
     parts = token.lower.split("-")
     if len(parts) == 2 and parts[0] in _EN_TENS and parts[1] in _EN_UNITS:
         return True
