@@ -1,36 +1,119 @@
-"""The one ASGI app: admin API under /api, health, and (from later issues) channels and web chat."""
+"""The one ASGI app: health, the admin API under /api, Telegram webhooks, and web chat with its demo page."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from admin_api.main import create_admin_api
+from b2bot.bootstrap import Runtime, build_runtime
+from b2bot.worker import EmbeddedWorker
+from bots.gateway import Gateway
+from bots.registry import ChannelSender
+from bots.telegram import TelegramChannel, TelegramSender, create_bot, create_telegram_webhook_router, run_polling
+from bots.webchat import WebchatChannel, create_webchat_router
 from core.bootstrap import Core, build_core
 from core.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class _Late:
+    """Parts built in the lifespan (the conversation runtime loads the NLU model), reached by routes later."""
+
+    runtime: Runtime | None = None
+
+    def gateway(self) -> Gateway:
+        if self.runtime is None:
+            raise RuntimeError("the app is still starting")
+        return self.runtime.gateway
 
 
 def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
     """Build the app; the core is built here (or given by a test) and closed on shutdown."""
-    runtime = core or build_core(settings or get_settings())
+    settings = settings or (core.settings if core else get_settings())
+    runtime_core = core or build_core(settings)
+    late = _Late()
+    redis_client: Any = None
+    if settings.redis_url:
+        import redis.asyncio as redis
+
+        redis_client = redis.from_url(settings.redis_url)
+
+    webchat = WebchatChannel(settings, runtime_core.uow, clock=runtime_core.clock)
+    senders: list[ChannelSender] = [webchat.sender]
+    telegram_sender: TelegramSender | None = None
+    if settings.telegram_bot_token:
+        bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
+        telegram_sender = TelegramSender(bot, runtime_core.uow)
+        senders.append(telegram_sender)
+    telegram_channel = (
+        TelegramChannel(runtime_core, late.gateway, telegram_sender) if telegram_sender is not None else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if core is None:
-            await runtime.close()
+        late.runtime = await build_runtime(settings, core=runtime_core, senders=senders)
+        worker: EmbeddedWorker | None = None
+        if not settings.redis_url:  # with Redis, `taskiq worker b2bot.worker:broker` delivers webhooks
+            worker = EmbeddedWorker(runtime_core, interval_s=settings.worker_kick_interval_s)
+            await worker.start()
+        polling: asyncio.Task[None] | None = None
+        stop = asyncio.Event()
+        if telegram_channel is not None:
+            if settings.telegram_mode == "polling":
+                polling = asyncio.create_task(run_polling(telegram_channel, stop=stop))
+            else:
+                await telegram_channel.replay_unfinished(older_than=dt.timedelta(minutes=2))
+        try:
+            yield
+        finally:
+            stop.set()
+            if polling is not None:
+                polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+            if worker is not None:
+                await worker.stop()
+            await webchat.close()
+            await late.runtime.close()
+            if redis_client is not None:
+                await redis_client.aclose()
+            if core is None:
+                await runtime_core.close()
 
     app = FastAPI(title="b2bot", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.core = runtime
+    app.state.core = runtime_core
 
     @app.get("/health", tags=["system"], operation_id="health")
     async def health() -> dict[str, str]:
-        async with runtime.uow() as uow:
+        async with runtime_core.uow() as uow:
             await uow.session.execute(text("SELECT 1"))
         return {"status": "ok"}
 
-    app.mount("/api", create_admin_api(runtime))
+    app.mount(
+        "/api",
+        create_admin_api(
+            runtime_core,
+            redis=redis_client,
+            rate_per_second=settings.api_rate_per_second,
+            rate_burst=settings.api_rate_burst,
+            telegram_bot_username=settings.telegram_bot_username,
+            staff_session_ttl=dt.timedelta(hours=settings.staff_session_hours),
+        ),
+    )
+    if telegram_channel is not None and settings.telegram_mode == "webhook":
+        if settings.telegram_webhook_secret is None:
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
+        secret = settings.telegram_webhook_secret.get_secret_value()
+        app.include_router(create_telegram_webhook_router(telegram_channel, secret))
+    app.include_router(create_webchat_router(webchat, late.gateway))
     return app

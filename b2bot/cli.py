@@ -8,11 +8,18 @@ import time
 
 import typer
 
+from b2bot.apikey_cli import apikey_app
+from b2bot.chat_cli import chat
 from b2bot.nlu_cli import nlu_app
+from b2bot.telegram_cli import invite_command, telegram_app
 from core.config import get_settings
 
 app = typer.Typer(help="b2bot: messenger-first B2B ordering.", no_args_is_help=True, add_completion=False)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(telegram_app, name="telegram")
+app.command("invite")(invite_command)
+app.command("chat")(chat)
 
 
 @app.command()

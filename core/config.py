@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
+    telegram_bot_username: str | None = None  # for invite deep links t.me/<name>?start=<token>
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_access_token: SecretStr | None = None
@@ -55,6 +56,14 @@ class Settings(BaseSettings):
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
     rasa_url: str | None = None
     nlu_cache_dir: Path = VAR_DIR / "nlu-cache"
+
+    # Admin API and outbound webhooks.
+    api_rate_per_second: float = Field(default=20.0, gt=0)
+    api_rate_burst: int = Field(default=100, gt=0)
+    staff_session_hours: int = Field(default=12, gt=0)
+    webhook_max_attempts: int = Field(default=10, gt=0)
+    webhook_timeout_s: float = Field(default=10.0, gt=0)
+    worker_kick_interval_s: float = Field(default=5.0, gt=0)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)

@@ -22,6 +22,11 @@ from core.models import (
     LedgerKind,
     LoyaltyEntry,
     LoyaltyKind,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    PaymentMode,
     PaymentTerms,
     Price,
     PriceList,
@@ -218,3 +223,37 @@ class Build:
         return await self._add(
             LoyaltyEntry(company_id=company.id, kind=kind, points=points, occurred_at=at, expires_at=expires)
         )
+
+    async def order(
+        self,
+        company: Company,
+        contact: Contact | None = None,
+        *,
+        lines: list[tuple[Product, int, Decimal | str]] | None = None,
+        status: OrderStatus = OrderStatus.PLACED,
+        **overrides: object,
+    ) -> Order:
+        """An order as placing one leaves it (without reservations): lines of (product, quantity, unit price)."""
+        n = next(_seq)
+        priced = [(p, q, Decimal(u)) for p, q, u in lines or []]
+        subtotal = sum((q * u for _p, q, u in priced), Decimal("0"))
+        fields: dict[str, object] = {
+            "company_id": company.id,
+            "contact_id": contact.id if contact else None,
+            "status": status,
+            "payment_mode": PaymentMode.CREDIT,
+            "currency": company.currency,
+            "subtotal": subtotal,
+            "total": subtotal,
+            "idempotency_key": f"order-{n}",
+        }
+        fields.update(overrides)
+        order = await self._add(Order(**fields))
+        for product, quantity, unit in priced:
+            self.session.add(
+                OrderLine(order_id=order.id, product_id=product.id, sku=product.sku, name=product.name,
+                          quantity=quantity, unit_price=unit, line_total=quantity * unit)
+            )
+        self.session.add(OrderEvent(order_id=order.id, status=status, actor="test"))
+        await self.session.flush()
+        return order

@@ -1,0 +1,1 @@
+"""Request and response bodies, one family per resource: `XIn`, `XOut`, `Page[XOut]`."""

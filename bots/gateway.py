@@ -1,0 +1,118 @@
+"""The one pipeline every channel feeds: identity, dedupe, message log, handover check, dialogs, outbound.
+
+`Gateway.handle` takes a translated `Inbound` and answers the messages to send (already fitted to the
+channel by `present`), or None when nothing is to be sent: a redelivered message, or a conversation a
+manager has. The gateway commits its own writes (identity, log) in two short units of work around the
+turn; flows commit their own actions inside it.
+
+A message is logged (and so marked as seen) before the turn runs: a redelivery during a slow turn is
+dropped rather than answered twice. A crash mid-turn therefore loses that turn, which the user sees
+and repeats; answering twice could order twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.bootstrap import Core
+from core.domain.access import Actor
+from core.messaging import Adapted, Inbound, SharedContact, Text, TextOut
+from core.services import conversations, onboarding
+from core.services.conversations import ConversationView, IdentityView
+from dialogs.assembly import Engines
+from dialogs.engine import Engine, Present
+from dialogs.i18n import choose_locale, t
+from dialogs.services import Services
+
+
+@dataclass(frozen=True, slots=True)
+class _Admitted:
+    """What the first unit of work learned about an inbound message that is to be answered."""
+
+    identity: IdentityView
+    conversation: ConversationView
+    actor: Actor
+    preface: tuple[TextOut, ...] = ()  # e.g. "you are signed in" after a shared phone number
+
+
+class Gateway:
+    def __init__(self, core: Core, engines: Engines) -> None:
+        self.core = core
+        self.engines = engines
+
+    async def handle(self, inbound: Inbound, present: Present) -> Adapted | None:
+        admitted = await self._admit(inbound)
+        if admitted is None:
+            return None
+        engine = self.engines.for_actor(admitted.actor)
+        if isinstance(inbound.content, SharedContact) and not await self._step_waits(engine, inbound):
+            # Nothing asked for a phone: after the sign-in notice, show the (new) menu.
+            inbound = replace(inbound, content=Text("/menu"))
+        services = Services(core=self.core, channel=inbound.channel, identity_id=admitted.identity.id,
+                            conversation_id=admitted.conversation.id)
+        adapted = await engine.process(inbound, admitted.actor, services, user_locale=admitted.identity.locale,
+                                       present=present)
+        if admitted.preface:
+            adapted = Adapted((*admitted.preface, *adapted.messages), adapted.choices)
+        state = await engine.store.load(inbound.conversation_key)
+        chosen = state.locale if state is not None else None
+        await self._record_answer(admitted, adapted, chosen)
+        return adapted
+
+    @staticmethod
+    async def _step_waits(engine: Engine[Services], inbound: Inbound) -> bool:
+        state = await engine.store.load(inbound.conversation_key)
+        return state is not None and state.current is not None and state.current.step is not None
+
+    async def _admit(self, inbound: Inbound) -> _Admitted | None:
+        """Identity, conversation and the inbound log in one commit; None for a duplicate or a handed-over chat."""
+        now = self.core.clock.now()
+        async with self.core.uow() as uow:
+            session = uow.session
+            identity = await conversations.resolve_identity(session, inbound.channel, inbound.external_user_id,
+                                                            now=now, locale_hint=inbound.locale_hint)
+            conversation = await conversations.conversation_for(session, identity)
+            fresh = await conversations.log_inbound(session, conversation.id, inbound.message_id,
+                                                    conversations.describe_content(inbound.content), now=now)
+            if not fresh:
+                return None
+            preface: tuple[TextOut, ...] = ()
+            if isinstance(inbound.content, SharedContact):
+                identity, conversation, preface = await self._shared_contact(session, inbound.content, identity)
+            actor = await conversations.actor_for(session, identity)
+            await uow.commit()
+        if conversation.bot_is_silent:
+            return None
+        return _Admitted(identity, conversation, actor, preface)
+
+    async def _shared_contact(
+        self, session: AsyncSession, content: SharedContact, identity: IdentityView
+    ) -> tuple[IdentityView, ConversationView, tuple[TextOut, ...]]:
+        """A phone number the user shared links their identity when it is their own and a contact's."""
+        locale = choose_locale(identity.locale, None)
+        if not content.user_id_matches:
+            notice = t(locale, "guest.phone.not_own")
+            linked = None
+        else:
+            linked = await onboarding.link_by_phone(session, identity.id, content.phone, content.user_id_matches)
+            notice = (t(locale, "guest.phone.linked", name=linked.contact_name, company=linked.company_name)
+                      if linked else t(locale, "guest.phone.unknown"))
+        if linked is not None:
+            identity = IdentityView(identity.id, identity.channel, identity.external_id, linked.contact_id,
+                                    identity.display_name, identity.locale)
+        conversation = await conversations.conversation_for(session, identity)
+        return identity, conversation, (TextOut(notice),)
+
+    async def _record_answer(self, admitted: _Admitted, adapted: Adapted, chosen_locale: str | None) -> None:
+        """Log what is sent, and keep a /lang choice on the identity so it outlives the conversation state."""
+        now = self.core.clock.now()
+        async with self.core.uow() as uow:
+            await conversations.log_outbound(
+                uow.session, admitted.conversation.id,
+                [conversations.describe_outbound(message) for message in adapted.messages], now=now,
+            )
+            if chosen_locale is not None and chosen_locale != admitted.identity.locale:
+                await conversations.set_locale(uow.session, admitted.identity.id, chosen_locale)
+            await uow.commit()

@@ -1,0 +1,176 @@
+"""Sending to Telegram within its limits: rate limiting, retries, blocked users, and paged keyboards.
+
+`TelegramSender` is the channel registry's sender for Telegram (so the `Notifier` reaches Telegram users) and
+the way conversation replies go out. Every Bot API call waits for the rate limiter (about one message a second
+per chat with a short burst, thirty a second overall), honours `retry_after` on 429, retries 5xx and network
+errors with exponential backoff, and on 403 (the user blocked the bot) marks the identity unreachable and
+raises `RecipientUnreachable`, so the registry moves on to the contact's next identity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.types import Message, ReplyKeyboardMarkup
+
+from bots.telegram.translate import CHANNEL, TELEGRAM_CAPABILITIES, Outgoing, to_outgoing
+from core.messaging import Button, Outbound
+from core.services import reachability
+from core.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+class RecipientUnreachable(Exception):
+    """The user blocked the bot (or deleted their account); their identity is now marked unreachable."""
+
+
+def create_bot(token: str, api_base: str = "https://api.telegram.org") -> Bot:
+    """An aiogram `Bot` talking to `api_base` (Telegram's cloud, a self-hosted Bot API server, or a test fake)."""
+    return Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
+
+
+class RateLimiter:
+    """Two generic cell-rate limiters: one per chat and one for the whole bot.
+
+    A call reserves the earliest moment both allow (reservation is synchronous, so concurrent senders never
+    take the same slot) and then sleeps until it. `monotonic` and `sleep` are injected for tests.
+    """
+
+    def __init__(self, *, per_chat: float = 1.0, chat_burst: int = 3, overall: float = 30.0,
+                 monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep,
+                 max_tracked_chats: int = 10_000) -> None:
+        self._chat_interval = 1.0 / per_chat
+        self._chat_burst = chat_burst
+        self._interval = 1.0 / overall
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._max_tracked = max_tracked_chats
+        self._chat_tat: dict[int, float] = {}  # theoretical arrival time of each chat's next message
+        self._tat = 0.0
+
+    def reserve(self, chat_id: int) -> float:
+        """Take the next slot for `chat_id`; how many seconds from now it is."""
+        now = self._monotonic()
+        chat_tat = self._chat_tat.get(chat_id, now)
+        at = max(now, chat_tat - (self._chat_burst - 1) * self._chat_interval, self._tat)
+        self._chat_tat[chat_id] = max(chat_tat, at) + self._chat_interval
+        self._tat = max(self._tat, at) + self._interval
+        if len(self._chat_tat) > self._max_tracked:
+            self._chat_tat = {chat: tat for chat, tat in self._chat_tat.items() if tat > now}
+        return at - now
+
+    async def acquire(self, chat_id: int) -> None:
+        wait = self.reserve(chat_id)
+        if wait > 0:
+            await self._sleep(wait)
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """After a 429: nothing more to this chat for `seconds`, then its burst again."""
+        resume = self._monotonic() + seconds
+        self._chat_tat[chat_id] = max(self._chat_tat.get(chat_id, 0.0),
+                                      resume + (self._chat_burst - 1) * self._chat_interval)
+
+
+class KeyboardPages:
+    """The full keyboards of recently sent paged messages, by (chat, message id); the oldest are forgotten.
+
+    Kept in this process: after a restart (or on another replica) a page button answers "list expired".
+    """
+
+    def __init__(self, capacity: int = 5_000) -> None:
+        self._capacity = capacity
+        self._pages: OrderedDict[tuple[int, int], tuple[Button, ...]] = OrderedDict()
+
+    def keep(self, chat_id: int, message_id: int, buttons: tuple[Button, ...]) -> None:
+        self._pages[(chat_id, message_id)] = buttons
+        self._pages.move_to_end((chat_id, message_id))
+        while len(self._pages) > self._capacity:
+            self._pages.popitem(last=False)
+
+    def get(self, chat_id: int, message_id: int) -> tuple[Button, ...] | None:
+        return self._pages.get((chat_id, message_id))
+
+
+class TelegramSender:
+    """Sends neutral messages to Telegram chats; implements `bots.registry.ChannelSender`."""
+
+    name = CHANNEL
+    capabilities = TELEGRAM_CAPABILITIES
+
+    def __init__(self, bot: Bot, uow: UnitOfWorkFactory, *, limiter: RateLimiter | None = None,
+                 sleep: Sleep = asyncio.sleep, max_attempts: int = 5, backoff: float = 0.5,
+                 pages: KeyboardPages | None = None) -> None:
+        self.bot = bot
+        self._uow = uow
+        self._sleep = sleep
+        self.limiter = limiter or RateLimiter(sleep=sleep)
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self.pages = pages or KeyboardPages()
+
+    async def send(self, external_id: str, messages: Sequence[Outbound],
+                   reply_keyboard: ReplyKeyboardMarkup | None = None) -> None:
+        """Send a turn's messages in order; stops at the first that cannot be delivered (and raises)."""
+        chat_id = int(external_id)
+        for item in to_outgoing(messages, chat_id, reply_keyboard):
+            await self._send_one(chat_id, item)
+
+    async def _send_one(self, chat_id: int, item: Outgoing) -> None:
+        try:
+            sent = await self.call(chat_id, item.method)
+        except TelegramBadRequest:
+            if item.plain is None:
+                raise
+            # Telegram could not fetch the picture (a dead link, a huge file): the text still matters.
+            log.warning("photo refused for chat %s; sending the text instead", chat_id)
+            sent = await self.call(chat_id, item.plain)
+        if item.pages and isinstance(sent, Message):
+            self.pages.keep(chat_id, sent.message_id, item.pages)
+
+    async def call(self, chat_id: int, method: TelegramMethod[T]) -> T:
+        """Run one Bot API method for `chat_id` within the limits, retrying what can be retried."""
+        for attempt in range(1, self._max_attempts + 1):
+            await self.limiter.acquire(chat_id)
+            try:
+                return await self.bot(method)
+            except TelegramRetryAfter as flood:
+                if attempt == self._max_attempts:
+                    raise
+                log.info("Telegram asks to wait %s s before writing to chat %s", flood.retry_after, chat_id)
+                self.limiter.hold(chat_id, flood.retry_after)
+            except TelegramForbiddenError as forbidden:
+                await self._mark_unreachable(chat_id)
+                raise RecipientUnreachable(f"chat {chat_id}: {forbidden.message}") from forbidden
+            except (TelegramServerError, TelegramNetworkError) as failure:
+                if isinstance(failure, TelegramEntityTooLarge) or attempt == self._max_attempts:
+                    raise
+                await self._sleep(self._backoff * 2 ** (attempt - 1))
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    async def _mark_unreachable(self, chat_id: int) -> None:
+        async with self._uow() as uow:
+            await reachability.set_reachable(uow.session, CHANNEL, str(chat_id), reachable=False)
+            await uow.commit()
+        log.info("Telegram chat %s blocked the bot; its identity is marked unreachable", chat_id)

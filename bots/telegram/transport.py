@@ -1,0 +1,313 @@
+"""Telegram transport: the webhook route, the long-polling runner, and the handling of one recorded update.
+
+Both modes go the same way: record the raw update under its `update_id` (a redelivery is recognised and
+dropped), acknowledge, then handle it: translate, download a document, redeem a deep-link invite, run the
+turn through the one gateway, send the answer. A handled update is marked with its outcome; one recorded but
+never finished (the process died after the ack) is handled by `TelegramChannel.replay_unfinished`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hmac
+import io
+import json
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import AnswerCallbackQuery, DeleteWebhook, EditMessageReplyMarkup, GetUpdates, SendChatAction
+from aiogram.types import ReplyKeyboardMarkup, Update
+from fastapi import APIRouter, BackgroundTasks, Request, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from bots.fallback import presenter
+from bots.gateway import Gateway
+from bots.telegram.sender import Sleep, TelegramSender
+from bots.telegram.translate import (
+    CHANNEL,
+    MAX_DOWNLOAD_BYTES,
+    TELEGRAM_CAPABILITIES,
+    DocumentRef,
+    Ignored,
+    MembershipChange,
+    Notice,
+    PageTurn,
+    TelegramEvent,
+    UserMessage,
+    inline_keyboard,
+    main_menu_keyboard,
+    read_update,
+)
+from core.bootstrap import Core
+from core.errors import InvalidInput
+from core.messaging import FileUpload, Outbound, SharedContact, Text, TextOut
+from core.models import ChannelIdentity
+from core.services import conversations, inbound_updates, onboarding, reachability
+from dialogs.i18n import choose_locale, t
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+WEBHOOK_PATH = "/telegram/webhook"
+MAX_UPDATE_BYTES = 1_000_000
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+REPLAY_AFTER = dt.timedelta(minutes=2)  # an unfinished update younger than this may still be in hand
+_KEYBOARD_COMMANDS = ("/start", "/menu", "/lang", "/language")
+
+
+class TelegramChannel:
+    """Handles Telegram updates for one bot: from the raw JSON to the answer sent."""
+
+    def __init__(self, core: Core, gateway: Gateway | Callable[[], Gateway], sender: TelegramSender) -> None:
+        """`gateway` may be a function returning it: the app builds its routes before the runtime exists."""
+        self.core = core
+        self._gateway = gateway
+        self.sender = sender
+        self.bot: Bot = sender.bot
+        self._present = presenter(TELEGRAM_CAPABILITIES)
+
+    # Recording ------------------------------------------------------------------------------------
+
+    async def record(self, raw: Mapping[str, Any]) -> int | None:
+        """Record a raw update before it is acknowledged; its row id, or None for a redelivery."""
+        update_id = raw.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            raise InvalidInput("a Telegram update needs an integer update_id")
+        async with self.core.uow() as uow:
+            row = await inbound_updates.record(uow.session, CHANNEL, str(update_id), raw, now=self.core.clock.now())
+            await uow.commit()
+        return row
+
+    async def process(self, row_id: int, raw: Mapping[str, Any]) -> None:
+        """Handle a recorded update and mark it finished, with the error that stopped it if any."""
+        error: str | None = None
+        try:
+            await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
+        except Exception as exc:  # the update's row keeps the error; the next updates must still be handled
+            log.exception("Telegram update %s failed", raw.get("update_id"))
+            error = f"{type(exc).__name__}: {exc}"
+        async with self.core.uow() as uow:
+            await inbound_updates.finish(uow.session, row_id, now=self.core.clock.now(), error=error)
+            await uow.commit()
+
+    async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
+        """Handle updates recorded but never finished (a crash after the ack); how many were handled."""
+        before = self.core.clock.now() - older_than
+        async with self.core.uow() as uow:
+            pending = await inbound_updates.unfinished(uow.session, CHANNEL, received_before=before)
+        for update in pending:
+            await self.process(update.id, update.payload)
+        return len(pending)
+
+    # Handling -------------------------------------------------------------------------------------
+
+    async def handle(self, update: Update) -> None:
+        event = read_update(update)
+        callback_id = getattr(event, "callback_id", None)
+        if callback_id is not None:
+            # Answered first, so the button stops spinning whatever the turn does.
+            await self._answer_callback(callback_id, None)
+        await self._handle(event)
+
+    async def _handle(self, event: TelegramEvent) -> None:
+        if isinstance(event, UserMessage):
+            await self._turn(event)
+        elif isinstance(event, PageTurn):
+            await self._turn_page(event)
+        elif isinstance(event, Notice):
+            await self._notice(event.chat_id, event.user_id, event.locale_hint, event.key)
+        elif isinstance(event, MembershipChange):
+            async with self.core.uow() as uow:
+                await reachability.set_reachable(uow.session, CHANNEL, event.user_id, reachable=not event.blocked)
+                await uow.commit()
+        else:
+            assert isinstance(event, Ignored)
+            log.debug("Telegram update ignored: %s", event.reason)
+
+    async def _turn(self, event: UserMessage) -> None:
+        await self._typing(event.chat_id)
+        content = event.content
+        if event.document is not None:
+            upload = await self._download(event, event.document)
+            if upload is None:
+                return
+            content = upload
+        preface: tuple[Outbound, ...] = ()
+        if event.start_token is not None:
+            preface = await self._redeem(event, event.start_token)
+        inbound = event.inbound(content)
+        gateway = self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
+        adapted = await gateway.handle(inbound, self._present)
+        if adapted is None:
+            return  # a redelivered message, or a manager has the conversation
+        keyboard = await self._menu_keyboard(event) if _changes_menu(event) else None
+        await self.sender.send(event.user_id, (*preface, *adapted.messages), reply_keyboard=keyboard)
+
+    async def _download(self, event: UserMessage, document: DocumentRef) -> FileUpload | None:
+        if document.size is not None and document.size > MAX_DOWNLOAD_BYTES:
+            await self._notice(event.chat_id, event.user_id, event.locale_hint, "telegram.file_too_big",
+                               filename=document.filename, limit=MAX_DOWNLOAD_BYTES // (1024 * 1024))
+            return None
+        file = await self.bot.get_file(document.file_id)
+        if file.file_path is None:
+            raise InvalidInput("Telegram gave no path for the file", file_id=document.file_id)
+        buffer = io.BytesIO()
+        await self.bot.download_file(file.file_path, destination=buffer)
+        data = buffer.getvalue()
+        return FileUpload(filename=document.filename, content_type=document.content_type, data=data, size=len(data))
+
+    async def _redeem(self, event: UserMessage, token: str) -> tuple[Outbound, ...]:
+        """A deep link's invite: link a guest to the invited contact; a notice either way (none for members)."""
+        now = self.core.clock.now()
+        async with self.core.uow() as uow:
+            identity = await conversations.resolve_identity(uow.session, CHANNEL, event.user_id, now=now,
+                                                            locale_hint=event.locale_hint)
+            locale = choose_locale(identity.locale, event.locale_hint)
+            if identity.contact_id is not None:
+                return ()
+            try:
+                linked = await onboarding.redeem_invite_code(uow.session, identity.id, token, now=now)
+            except InvalidInput:
+                return (TextOut(t(locale, "guest.invite.invalid")),)
+            await uow.commit()
+        return (TextOut(t(locale, "guest.invite.welcome", name=linked.contact_name, company=linked.company_name)),)
+
+    async def _menu_keyboard(self, event: UserMessage) -> ReplyKeyboardMarkup:
+        async with self.core.uow() as uow:
+            row = (await uow.session.execute(
+                select(ChannelIdentity.contact_id, ChannelIdentity.locale)
+                .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == event.user_id)
+            )).first()
+        contact_id, saved_locale = (row[0], row[1]) if row is not None else (None, None)
+        return main_menu_keyboard(choose_locale(saved_locale, event.locale_hint), member=contact_id is not None)
+
+    async def _turn_page(self, event: PageTurn) -> None:
+        buttons = self.sender.pages.get(event.chat_id, event.message_id)
+        if buttons is None:
+            await self._notice(event.chat_id, str(event.chat_id), event.locale_hint, "telegram.list_expired")
+            return
+        await self.sender.call(event.chat_id, EditMessageReplyMarkup(
+            chat_id=event.chat_id, message_id=event.message_id, reply_markup=inline_keyboard(buttons, event.page)))
+
+    async def _notice(self, chat_id: int, user_id: str, locale_hint: str | None, key: str, **params: object) -> None:
+        async with self.core.uow() as uow:
+            saved = await uow.session.scalar(
+                select(ChannelIdentity.locale)
+                .where(ChannelIdentity.channel == CHANNEL, ChannelIdentity.external_id == user_id)
+            )
+        await self.sender.send(str(chat_id), [TextOut(t(choose_locale(saved, locale_hint), key, **params))])
+
+    async def _typing(self, chat_id: int) -> None:
+        try:
+            await self.sender.call(chat_id, SendChatAction(chat_id=chat_id, action="typing"))
+        except TelegramAPIError as failure:  # a courtesy: the turn goes on without it
+            log.info("typing action for chat %s failed: %s", chat_id, failure)
+
+    async def _answer_callback(self, callback_id: str, text: str | None) -> None:
+        try:
+            await self.bot(AnswerCallbackQuery(callback_query_id=callback_id, text=text))
+        except TelegramAPIError as failure:  # a query older than Telegram keeps cannot be answered any more
+            log.info("callback %s could not be answered: %s", callback_id, failure)
+
+
+def _changes_menu(event: UserMessage) -> bool:
+    """Turns after which the reply keyboard is (re)sent: a start, a language change, a sign-in."""
+    if event.start_token is not None or isinstance(event.content, SharedContact):
+        return True
+    if isinstance(event.content, Text):
+        words = event.content.text.strip().split()
+        return bool(words) and words[0].split("@", 1)[0].casefold() in _KEYBOARD_COMMANDS
+    return False
+
+
+# Webhook ------------------------------------------------------------------------------------------
+
+
+def create_telegram_webhook_router(channel: TelegramChannel, secret: str) -> APIRouter:
+    """`POST /telegram/webhook`: Telegram's secret header checked, the update recorded, acknowledged, handled.
+
+    The update is handled after the response is sent (a background task), so Telegram gets its ack at once;
+    it is recorded first, so nothing acknowledged is lost.
+    """
+    if not secret:
+        raise ValueError("a Telegram webhook needs TELEGRAM_WEBHOOK_SECRET")
+    expected = secret.encode()
+    router = APIRouter(tags=["telegram"])
+
+    @router.post(WEBHOOK_PATH, operation_id="telegram_webhook", include_in_schema=False)
+    async def telegram_webhook(request: Request, background: BackgroundTasks) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
+            return _problem(401, "wrong or missing secret token")
+        body = await request.body()
+        if len(body) > MAX_UPDATE_BYTES:
+            return _problem(413, "update too large")
+        try:
+            raw = json.loads(body)
+            if not isinstance(raw, dict):
+                raise ValueError("not an object")
+            Update.model_validate(raw)
+            row = await channel.record(raw)
+        except (ValueError, ValidationError, InvalidInput):
+            return _problem(400, "not a Telegram update")
+        if row is not None:
+            background.add_task(channel.process, row, raw)
+        return Response(status_code=200)
+
+    return router
+
+
+def _problem(status: int, detail: str) -> Response:
+    return Response(json.dumps({"detail": detail}), status_code=status, media_type="application/json")
+
+
+# Long polling -------------------------------------------------------------------------------------
+
+
+async def run_polling(
+    channel: TelegramChannel,
+    *,
+    stop: asyncio.Event | None = None,
+    poll_timeout: int = 25,
+    sleep: Sleep = asyncio.sleep,
+) -> None:
+    """Fetch updates with `getUpdates` until `stop` is set, recording and handling each like the webhook does.
+
+    The webhook is removed first (Telegram refuses `getUpdates` while one is set), and updates left unfinished
+    by a previous run are handled before new ones.
+    """
+    stop = stop or asyncio.Event()
+    bot = channel.bot
+    await bot(DeleteWebhook(drop_pending_updates=False))
+    await channel.replay_unfinished(dt.timedelta(0))
+    offset: int | None = None
+    failures = 0
+    while not stop.is_set():
+        try:
+            updates = await bot(GetUpdates(offset=offset, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES),
+                                request_timeout=poll_timeout + 10)
+        except TelegramRetryAfter as flood:
+            await sleep(flood.retry_after)
+            continue
+        except (TelegramServerError, TelegramNetworkError) as failure:
+            failures += 1
+            log.warning("getUpdates failed (%s); retrying", failure)
+            await sleep(min(60.0, 0.5 * 2 ** min(failures, 7)))
+            continue
+        failures = 0
+        for update in updates:
+            raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+            row = await channel.record(raw)
+            if row is not None:
+                await channel.process(row, raw)
+            offset = max(offset or 0, update.update_id + 1)

@@ -1,0 +1,485 @@
+"""Conversations: who writes (channel identity -> contact or guest), the thread, its message log, handover.
+
+The gateway calls these for every inbound message; the manager console and the channel registry use the
+same functions, so a conversation has one history whichever side wrote. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.domain.access import Actor
+from core.errors import InvalidInput, NotFound
+from core.messaging import (
+    ButtonPress,
+    Buttons,
+    Content,
+    DocumentOut,
+    FileUpload,
+    ImageOut,
+    ListOut,
+    Location,
+    Outbound,
+    ProductCardOut,
+    SharedContact,
+    Text,
+    TextOut,
+)
+from core.models import (
+    ChannelIdentity,
+    Company,
+    Contact,
+    Conversation,
+    ConversationStatus,
+    Handover,
+    Message,
+    StaffUser,
+)
+from core.services import outbox
+
+MAX_CHANNEL = 20
+MAX_EXTERNAL_ID = 100
+MAX_DISPLAY_NAME = 200
+MAX_MESSAGE_ID = 100
+MAX_REASON = 500
+SILENT_STATUSES = frozenset({ConversationStatus.WAITING, ConversationStatus.AGENT})
+
+# Working hours of the supplier's managers; settings-free until an issue asks for a schedule per supplier.
+WORK_TZ = dt.timezone(dt.timedelta(hours=3), "MSK")
+WORK_DAYS = frozenset(range(5))  # Monday..Friday
+WORK_START = dt.time(9, 0)
+WORK_END = dt.time(18, 0)
+RESPONSE_MINUTES = 15
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityView:
+    id: int
+    channel: str
+    external_id: str
+    contact_id: int | None
+    display_name: str | None
+    locale: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationView:
+    id: int
+    identity_id: int
+    contact_id: int | None
+    channel: str
+    status: ConversationStatus
+    assignee_id: int | None
+
+    @property
+    def bot_is_silent(self) -> bool:
+        return self.status in SILENT_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedMessage:
+    """What the log keeps of one message: its kind, its text, and the rest as JSON."""
+
+    kind: str
+    text: str | None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class HandoverTicket:
+    """Who answers and when: the assignee's name (None: the first free manager) and the expected reply time."""
+
+    handover_id: int
+    conversation_id: int
+    assignee_id: int | None
+    assignee_name: str | None
+    during_working_hours: bool
+    answer_within_minutes: int
+    next_opening: dt.datetime | None  # outside working hours: when they start again (UTC)
+    created: bool  # False: a handover was already open, this is it
+
+
+# Identities ---------------------------------------------------------------------------------------
+
+
+async def resolve_identity(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    *,
+    now: dt.datetime,
+    display_name: str | None = None,
+    locale_hint: str | None = None,
+) -> IdentityView:
+    """The identity for (channel, external id), created as a guest when new; its last inbound time updated.
+
+    Two first messages racing for one new identity: the loser of the insert reads the winner's row.
+    """
+    _check_key(channel, external_id)
+    identity = await _identity_by_key(session, channel, external_id)
+    if identity is None:
+        try:
+            async with session.begin_nested():
+                identity = ChannelIdentity(channel=channel, external_id=external_id)
+                session.add(identity)
+                await session.flush()
+        except IntegrityError:
+            identity = await _identity_by_key(session, channel, external_id)
+            if identity is None:  # pragma: no cover - the row that refused ours must exist
+                raise
+    if display_name:
+        identity.display_name = display_name.strip()[:MAX_DISPLAY_NAME] or identity.display_name
+    if identity.locale is None and locale_hint:
+        # The messenger's language until the user picks one with /lang, which `set_locale` saves over it.
+        identity.locale = locale_hint.strip().replace("_", "-").split("-", 1)[0].lower()[:8] or None
+    identity.last_inbound_at = now
+    await session.flush()
+    return _identity_view(identity)
+
+
+async def actor_for(session: AsyncSession, identity: IdentityView) -> Actor:
+    """The actor an identity speaks as: its active contact of an active company, else a guest."""
+    locale = identity.locale or "en"
+    if identity.contact_id is None:
+        return Actor.guest(locale)
+    row = (
+        await session.execute(
+            select(Contact.id, Contact.company_id, Contact.role, Contact.locale)
+            .join(Company, Company.id == Contact.company_id)
+            .where(Contact.id == identity.contact_id, Contact.is_active.is_(True), Company.is_active.is_(True))
+        )
+    ).first()
+    if row is None:
+        return Actor.guest(locale)
+    contact_id, company_id, role, contact_locale = row
+    return Actor(contact_id=contact_id, company_id=company_id, role=str(role), locale=identity.locale or contact_locale)
+
+
+async def link_identity(session: AsyncSession, identity_id: int, contact_id: int) -> Contact:
+    """Point an identity (and its conversation) at a contact, which must be active at an active company."""
+    identity = await session.get(ChannelIdentity, identity_id)
+    if identity is None:
+        raise NotFound("no such identity", identity_id=identity_id)
+    contact = await session.scalar(
+        select(Contact)
+        .join(Company, Company.id == Contact.company_id)
+        .where(Contact.id == contact_id, Contact.is_active.is_(True), Company.is_active.is_(True))
+    )
+    if contact is None:
+        raise NotFound("no such active contact", contact_id=contact_id)
+    identity.contact_id = contact.id
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.identity_id == identity_id)
+        .values(contact_id=contact.id)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+    return contact
+
+
+async def set_locale(session: AsyncSession, identity_id: int, locale: str) -> None:
+    """Remember the language the user chose (with /lang) on this identity."""
+    if not 2 <= len(locale) <= 8:
+        raise InvalidInput("unknown locale", locale=locale)
+    await session.execute(
+        update(ChannelIdentity)
+        .where(ChannelIdentity.id == identity_id)
+        .values(locale=locale)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# Conversations and the log ------------------------------------------------------------------------
+
+
+async def conversation_for(session: AsyncSession, identity: IdentityView) -> ConversationView:
+    """The identity's one conversation, created on its first message, pointing at the identity's contact now."""
+    # The row, not the view: a view read before a link would point the conversation at the old contact.
+    contact_id = await session.scalar(select(ChannelIdentity.contact_id).where(ChannelIdentity.id == identity.id))
+    conversation = await _conversation_of(session, identity.id)
+    if conversation is None:
+        try:
+            async with session.begin_nested():
+                conversation = Conversation(
+                    identity_id=identity.id, contact_id=contact_id, channel=identity.channel,
+                    status=ConversationStatus.BOT,
+                )
+                session.add(conversation)
+                await session.flush()
+        except IntegrityError:
+            conversation = await _conversation_of(session, identity.id)
+            if conversation is None:  # pragma: no cover
+                raise
+    elif conversation.contact_id != contact_id:
+        conversation.contact_id = contact_id
+        await session.flush()
+    return _conversation_view(conversation)
+
+
+async def log_inbound(
+    session: AsyncSession,
+    conversation_id: int,
+    channel_message_id: str,
+    message: LoggedMessage,
+    *,
+    now: dt.datetime,
+) -> bool:
+    """Log a client's message once; False when that channel message id was logged before (a redelivery).
+
+    The unique constraint on (conversation, direction, channel message id) decides between two concurrent
+    deliveries; the savepoint keeps the caller's transaction usable after the losing insert.
+    """
+    if not channel_message_id or len(channel_message_id) > MAX_MESSAGE_ID:
+        raise InvalidInput("a channel message id is required (at most 100 characters)")
+    seen = await session.scalar(
+        select(Message.id).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == "in",
+            Message.channel_message_id == channel_message_id,
+        )
+    )
+    if seen is not None:
+        return False
+    try:
+        async with session.begin_nested():
+            session.add(_message_row(conversation_id, "in", "client", channel_message_id, message, now))
+            await session.flush()
+    except IntegrityError:
+        return False
+    await _touch(session, conversation_id, now)
+    return True
+
+
+async def log_outbound(
+    session: AsyncSession,
+    conversation_id: int,
+    messages: Sequence[LoggedMessage],
+    *,
+    now: dt.datetime,
+    sender: str = "bot",
+    status: str | None = None,
+) -> None:
+    """Log what the bot (or a manager, or the system) sent."""
+    for message in messages:
+        row = _message_row(conversation_id, "out", sender, None, message, now)
+        row.status = status
+        session.add(row)
+    if messages:
+        await session.flush()
+        await _touch(session, conversation_id, now)
+
+
+def describe_content(content: Content) -> LoggedMessage:
+    """An inbound content as the log keeps it (file bytes are not kept, only their name and size)."""
+    if isinstance(content, Text):
+        return LoggedMessage("text", content.text)
+    if isinstance(content, ButtonPress):
+        return LoggedMessage("button", None, {"payload": content.payload})
+    if isinstance(content, FileUpload):
+        return LoggedMessage("file", content.filename, {"content_type": content.content_type, "size": content.size})
+    if isinstance(content, SharedContact):
+        return LoggedMessage("contact", None, {"phone": content.phone, "own": content.user_id_matches})
+    if isinstance(content, Location):
+        return LoggedMessage("location", None, {"lat": content.lat, "lon": content.lon})
+    raise TypeError(f"not an inbound content: {content!r}")
+
+
+def describe_outbound(message: Outbound) -> LoggedMessage:
+    """An outbound message as the log keeps it: the text a manager reads, buttons and payloads as JSON."""
+    if isinstance(message, TextOut):
+        return LoggedMessage("text", message.text)
+    if isinstance(message, Buttons):
+        return LoggedMessage("buttons", message.text, {"buttons": [[b.title, b.payload] for b in message.buttons]})
+    if isinstance(message, ListOut):
+        rows = [[r.title, r.payload, r.description] for r in message.rows]
+        return LoggedMessage("list", message.text, {"button": message.button_title, "rows": rows})
+    if isinstance(message, ProductCardOut):
+        return LoggedMessage("card", f"{message.title}\n{message.body}",
+                             {"buttons": [[b.title, b.payload] for b in message.buttons]})
+    if isinstance(message, DocumentOut):
+        return LoggedMessage("document", message.caption, {"filename": message.filename,
+                                                           "content_type": message.content_type,
+                                                           "size": len(message.data)})
+    if isinstance(message, ImageOut):
+        return LoggedMessage("image", message.caption, {"url": message.url})
+    raise TypeError(f"not an outbound message: {message!r}")
+
+
+# Handover -----------------------------------------------------------------------------------------
+
+
+async def request_handover(
+    session: AsyncSession, conversation_id: int, *, now: dt.datetime, reason: str | None = None
+) -> HandoverTicket:
+    """Ask for a human: the conversation waits (the bot falls silent), the company's account manager is
+    assigned when there is one, and a `handover.requested` event goes to the outbox. Asking again while a
+    handover is open changes nothing and answers the same ticket."""
+    conversation = await session.scalar(
+        select(Conversation).where(Conversation.id == conversation_id).execution_options(populate_existing=True)
+    )
+    if conversation is None:
+        raise NotFound("no such conversation", conversation_id=conversation_id)
+    open_handover = await session.scalar(
+        select(Handover)
+        .where(Handover.conversation_id == conversation_id, Handover.closed_at.is_(None))
+        .order_by(Handover.id.desc())
+        .limit(1)
+    )
+    if open_handover is not None and conversation.status in SILENT_STATUSES:
+        return await _ticket(session, open_handover, now, created=False)
+    manager = await _account_manager(session, conversation.contact_id)
+    handover = Handover(
+        conversation_id=conversation.id,
+        status=ConversationStatus.WAITING,
+        reason=(reason or "")[:MAX_REASON] or None,
+        assignee_id=manager.id if manager else None,
+        requested_at=now,
+    )
+    session.add(handover)
+    conversation.status = ConversationStatus.WAITING
+    conversation.assignee_id = handover.assignee_id
+    await session.flush()
+    await outbox.add_event(
+        session,
+        "handover.requested",
+        {
+            "handover_id": handover.id,
+            "conversation_id": conversation.id,
+            "channel": conversation.channel,
+            "contact_id": conversation.contact_id,
+            "assignee_id": handover.assignee_id,
+            "reason": handover.reason,
+            "requested_at": now.isoformat(),
+        },
+        now=now,
+    )
+    return await _ticket(session, handover, now, created=True)
+
+
+async def conversation_status(session: AsyncSession, conversation_id: int) -> ConversationStatus:
+    status = await session.scalar(select(Conversation.status).where(Conversation.id == conversation_id))
+    if status is None:
+        raise NotFound("no such conversation", conversation_id=conversation_id)
+    return ConversationStatus(status)
+
+
+async def bot_is_silent(session: AsyncSession, conversation_id: int) -> bool:
+    """True while a manager has (or is about to take) the conversation."""
+    return await conversation_status(session, conversation_id) in SILENT_STATUSES
+
+
+async def hand_back(session: AsyncSession, conversation_id: int, *, now: dt.datetime) -> None:
+    """The manager is done: the bot answers again and the open handover is closed."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound("no such conversation", conversation_id=conversation_id)
+    conversation.status = ConversationStatus.BOT
+    await session.execute(
+        update(Handover)
+        .where(Handover.conversation_id == conversation_id, Handover.closed_at.is_(None))
+        .values(status=ConversationStatus.CLOSED, closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await session.flush()
+
+
+def working_hours_at(now: dt.datetime) -> tuple[bool, dt.datetime | None]:
+    """(open now, the next opening in UTC when closed)."""
+    local = now.astimezone(WORK_TZ)
+    if local.weekday() in WORK_DAYS and WORK_START <= local.time() < WORK_END:
+        return True, None
+    day = local.date() if local.time() < WORK_START else local.date() + dt.timedelta(days=1)
+    while day.weekday() not in WORK_DAYS:
+        day += dt.timedelta(days=1)
+    return False, dt.datetime.combine(day, WORK_START, tzinfo=WORK_TZ).astimezone(dt.UTC)
+
+
+# Helpers ------------------------------------------------------------------------------------------
+
+
+def _check_key(channel: str, external_id: str) -> None:
+    if not channel or len(channel) > MAX_CHANNEL:
+        raise InvalidInput("a channel name is required (at most 20 characters)", channel=channel[:40])
+    if not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise InvalidInput("an external user id is required (at most 100 characters)")
+
+
+async def _identity_by_key(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity | None:
+    return await session.scalar(
+        select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+    )
+
+
+async def _conversation_of(session: AsyncSession, identity_id: int) -> Conversation | None:
+    return await session.scalar(select(Conversation).where(Conversation.identity_id == identity_id))
+
+
+async def _touch(session: AsyncSession, conversation_id: int, now: dt.datetime) -> None:
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_message_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _account_manager(session: AsyncSession, contact_id: int | None) -> StaffUser | None:
+    if contact_id is None:
+        return None
+    return await session.scalar(
+        select(StaffUser)
+        .join(Company, Company.account_manager_id == StaffUser.id)
+        .join(Contact, Contact.company_id == Company.id)
+        .where(Contact.id == contact_id, StaffUser.is_active.is_(True))
+    )
+
+
+async def _ticket(session: AsyncSession, handover: Handover, now: dt.datetime, *, created: bool) -> HandoverTicket:
+    name = None
+    if handover.assignee_id is not None:
+        name = await session.scalar(select(StaffUser.name).where(StaffUser.id == handover.assignee_id))
+    open_now, next_opening = working_hours_at(now)
+    return HandoverTicket(
+        handover_id=handover.id,
+        conversation_id=handover.conversation_id,
+        assignee_id=handover.assignee_id,
+        assignee_name=name,
+        during_working_hours=open_now,
+        answer_within_minutes=RESPONSE_MINUTES,
+        next_opening=next_opening,
+        created=created,
+    )
+
+
+def _message_row(
+    conversation_id: int, direction: str, sender: str, channel_message_id: str | None, message: LoggedMessage,
+    now: dt.datetime,
+) -> Message:
+    return Message(
+        conversation_id=conversation_id,
+        direction=direction,
+        sender=sender,
+        channel_message_id=channel_message_id,
+        kind=message.kind,
+        text=message.text,
+        payload=dict(message.payload),
+        created_at=now,
+    )
+
+
+def _identity_view(identity: ChannelIdentity) -> IdentityView:
+    return IdentityView(identity.id, identity.channel, identity.external_id, identity.contact_id,
+                        identity.display_name, identity.locale)
+
+
+def _conversation_view(conversation: Conversation) -> ConversationView:
+    return ConversationView(conversation.id, conversation.identity_id, conversation.contact_id,
+                            conversation.channel, ConversationStatus(conversation.status), conversation.assignee_id)

@@ -1,0 +1,78 @@
+"""Raw channel updates: recorded (and so deduplicated) before a webhook is acknowledged, marked when handled.
+
+A channel records an update under its own id (Telegram's `update_id`); the unique (channel, external id)
+decides between two deliveries of one update, so a redelivery is recognised and handled once. An update
+recorded but never finished (the process died after the ack) is found again by `unfinished`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import InvalidInput
+from core.models import InboundUpdate
+
+MAX_EXTERNAL_ID = 100
+MAX_ERROR = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedUpdate:
+    id: int
+    external_id: str
+    payload: Mapping[str, Any]
+
+
+async def record(
+    session: AsyncSession, channel: str, external_id: str, payload: Mapping[str, Any], *, now: dt.datetime
+) -> int | None:
+    """Record an update; its row id, or None when this (channel, external id) was recorded before."""
+    if not channel or not external_id or len(external_id) > MAX_EXTERNAL_ID:
+        raise InvalidInput("an update needs a channel and an id of at most 100 characters")
+    seen = await session.scalar(
+        select(InboundUpdate.id).where(InboundUpdate.channel == channel, InboundUpdate.external_id == external_id)
+    )
+    if seen is not None:
+        return None
+    row = InboundUpdate(channel=channel, external_id=external_id, payload=dict(payload), received_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:  # a concurrent delivery of the same update won the insert
+        return None
+    return row.id
+
+
+async def finish(session: AsyncSession, update_id: int, *, now: dt.datetime, error: str | None = None) -> None:
+    """Mark a recorded update handled (with the error that stopped it, if any): it is not replayed again."""
+    await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.id == update_id)
+        .values(processed_at=now, error=error[:MAX_ERROR] if error else None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def unfinished(
+    session: AsyncSession, channel: str, *, received_before: dt.datetime, limit: int = 100
+) -> list[RecordedUpdate]:
+    """Updates of `channel` recorded before `received_before` and never finished, oldest first."""
+    rows = await session.scalars(
+        select(InboundUpdate)
+        .where(
+            InboundUpdate.channel == channel,
+            InboundUpdate.processed_at.is_(None),
+            InboundUpdate.received_at < received_before,
+        )
+        .order_by(InboundUpdate.id)
+        .limit(limit)
+    )
+    return [RecordedUpdate(row.id, row.external_id, row.payload) for row in rows]

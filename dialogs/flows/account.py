@@ -1,0 +1,196 @@
+"""Account journeys: the balance (credit, overdue debt, last payments) and a reconciliation statement for a period."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from core.messaging import Button, Buttons, DocumentOut, Outbound, TextOut, encode_payload
+from core.models import PaymentTerms
+from core.services import accounts
+from dialogs.engine import cancel_button, menu_button
+from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
+from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_money, t
+from dialogs.menus import guest_refusal
+from dialogs.services import Services
+
+Ctx = FlowContext[Services]
+PAYMENTS_SHOWN = 3
+MAX_PERIOD_DAYS = 3 * 366
+_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b")
+_PERIOD_CHOICES = ("tm", "lm", "q")
+
+
+# Balance ------------------------------------------------------------------------------------------
+
+
+async def show_balance(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    async with ctx.services.uow() as uow:
+        summary = await accounts.account_summary(uow.session, ctx.actor, today=ctx.services.clock.now().date())
+        payments = await accounts.last_payments(uow.session, ctx.actor, limit=PAYMENTS_SHOWN)
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, summary.currency, ctx.locale)
+
+    lines = [ctx.t("account.balance.header", company=summary.company_name)]
+    if summary.balance > 0:
+        lines.append(ctx.t("account.balance.owed", amount=money(summary.balance)))
+    elif summary.balance < 0:
+        lines.append(ctx.t("account.balance.advance", amount=money(-summary.balance)))
+    else:
+        lines.append(ctx.t("account.balance.settled"))
+    if summary.payment_terms == PaymentTerms.CREDIT:
+        lines.append(ctx.t("account.balance.credit", limit=money(summary.credit_limit),
+                           available=money(summary.available_credit), days=summary.payment_days))
+        if summary.open_orders_on_credit > 0:
+            lines.append(ctx.t("account.balance.open_orders", amount=money(summary.open_orders_on_credit)))
+    else:
+        lines.append(ctx.t("account.balance.prepayment"))
+    if summary.overdue > 0:
+        lines.append(ctx.t("account.balance.overdue", amount=money(summary.overdue), count=summary.overdue_days))
+    else:
+        lines.append(ctx.t("account.balance.no_overdue"))
+    lines.append("")
+    if payments:
+        lines.append(ctx.t("account.balance.payments"))
+        lines.extend(
+            ctx.t("account.balance.payment_line", date=format_date(p.occurred_on, ctx.locale),
+                  amount=format_money(p.amount, p.currency, ctx.locale), number=p.number)
+            for p in payments
+        )
+    else:
+        lines.append(ctx.t("account.balance.no_payments"))
+    buttons = [Button(ctx.t("account.balance.statement_button"), encode_payload("statement")), menu_button(ctx.locale)]
+    return [Buttons("\n".join(lines), buttons)]
+
+
+# Statement ----------------------------------------------------------------------------------------
+
+
+async def ask_period(ctx: Ctx) -> Sequence[Outbound]:
+    choices = [ctx.choice(ctx.t("account.statement.this_month"), "tm"),
+               ctx.choice(ctx.t("account.statement.last_month"), "lm"),
+               ctx.choice(ctx.t("account.statement.quarter"), "q"),
+               cancel_button(ctx.locale)]
+    return [Buttons(ctx.t("account.statement.ask_period"), choices)]
+
+
+async def check_period(answer: Answer, ctx: Ctx) -> Validation:
+    today = ctx.services.clock.now().date()
+    if answer.choice in _PERIOD_CHOICES:
+        return Accept(_encode(*named_period(answer.choice, today)))
+    text = (answer.text or "").strip()
+    named = _named_in_text(text)
+    if named is not None:
+        return Accept(_encode(*named_period(named, today)))
+    period = typed_period(text, today)
+    if period is None:
+        return Reject("account.statement.bad_period")
+    return Accept(_encode(*period))
+
+
+def named_period(code: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """This month (to today), last month (whole), this quarter (to today)."""
+    first = today.replace(day=1)
+    if code == "lm":
+        end = first - dt.timedelta(days=1)
+        return end.replace(day=1), end
+    if code == "q":
+        return first.replace(month=(today.month - 1) // 3 * 3 + 1), today
+    return first, today
+
+
+def typed_period(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """Two typed dates (either order), or one date meaning "from then to today"; None if none is valid."""
+    dates: list[dt.date] = []
+    for m in _DATE.finditer(text):
+        try:
+            if m.group(1):
+                dates.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+            else:
+                year = int(m.group(6))
+                dates.append(dt.date(year + 2000 if year < 100 else year, int(m.group(5)), int(m.group(4))))
+        except ValueError:
+            return None
+    if not dates or len(dates) > 2:
+        return None
+    start, end = (dates[0], today) if len(dates) == 1 else (min(dates), max(dates))
+    if start > end or (end - start).days > MAX_PERIOD_DAYS:
+        return None
+    return start, end
+
+
+def _named_in_text(text: str) -> str | None:
+    typed = text.casefold()
+    for locale in SUPPORTED_LOCALES:
+        for code, key in (("tm", "this_month"), ("lm", "last_month"), ("q", "quarter")):
+            if typed == t(locale, f"account.statement.{key}").casefold():
+                return code
+    return None
+
+
+def _encode(start: dt.date, end: dt.date) -> str:
+    return f"{start.isoformat()}/{end.isoformat()}"
+
+
+async def show_statement(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    raw_start, raw_end = str(ctx.slots["period"]).split("/")
+    start, end = dt.date.fromisoformat(raw_start), dt.date.fromisoformat(raw_end)
+    async with ctx.services.uow() as uow:
+        statement = await accounts.statement(uow.session, ctx.actor, start, end)
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, statement.currency, ctx.locale)
+
+    period = {"start": format_date(start, ctx.locale), "end": format_date(end, ctx.locale)}
+    text = "\n".join([
+        ctx.t("account.statement.summary", company=statement.company_name, **period),
+        ctx.t("account.statement.opening", amount=money(statement.opening_balance)),
+        ctx.t("account.statement.invoiced", amount=money(statement.total_debit)),
+        ctx.t("account.statement.paid", amount=money(statement.total_credit)),
+        ctx.t("account.statement.closing", amount=money(statement.closing_balance)),
+        ctx.t("account.statement.entries", count=len(statement.lines)),
+    ])
+    document = DocumentOut(
+        filename=f"statement_{start.isoformat()}_{end.isoformat()}.csv",
+        content_type="text/csv",
+        data=statement_csv(statement),
+        caption=ctx.t("account.statement.caption", **period),
+    )
+    return [TextOut(text), document, Buttons(ctx.t("menu.title"), [menu_button(ctx.locale)])]
+
+
+def statement_csv(statement: accounts.Statement) -> bytes:
+    """The statement's lines as CSV (UTF-8 with a BOM, so spreadsheet programs read Cyrillic right)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "kind", "number", "description", "debit", "credit", "balance", "currency"])
+    writer.writerow([statement.start.isoformat(), "opening", "", "", "", "", str(statement.opening_balance),
+                     statement.currency])
+    for line in statement.lines:
+        writer.writerow([line.occurred_on.isoformat(), line.kind, line.number, line.description or "",
+                         str(line.debit), str(line.credit), str(line.balance), statement.currency])
+    writer.writerow([statement.end.isoformat(), "closing", "", "", str(statement.total_debit),
+                     str(statement.total_credit), str(statement.closing_balance), statement.currency])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _member(ctx: Ctx) -> bool:
+    return not ctx.actor.is_guest
+
+
+FLOWS: tuple[Flow[Services], ...] = (
+    Flow[Services](name="balance", title_key="account.title_balance", complete=show_balance,
+                   intents=("balance",), actions=("balance",)),
+    Flow[Services](name="statement", title_key="account.title_statement", complete=show_statement,
+                   steps=(Step[Services]("period", ask_period, check_period, ask_if=_member),),
+                   intents=("statement",), actions=("statement",)),
+)

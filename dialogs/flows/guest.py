@@ -1,0 +1,91 @@
+"""Guest journeys: ask for access with the company's tax id (a lead), or enter an invite code to sign in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from core.errors import InvalidInput
+from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
+from core.models import Company, Contact
+from core.services import onboarding
+from dialogs.engine import cancel_button, menu_button
+from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
+from dialogs.menus import MEMBER_MENU, menu_message
+from dialogs.services import Services
+
+Ctx = FlowContext[Services]
+
+
+def _guest(ctx: Ctx) -> bool:
+    return ctx.actor.is_guest
+
+
+async def already_member(ctx: Ctx) -> list[Outbound]:
+    async with ctx.services.uow() as uow:
+        row = (await uow.session.execute(
+            select(Contact.name, Company.name).join(Company, Company.id == Contact.company_id)
+            .where(Contact.id == ctx.actor.contact_id)
+        )).first()
+    name, company = row if row is not None else ("", "")
+    return [TextOut(ctx.t("guest.already_member", name=name, company=company)), menu_message(ctx.locale)]
+
+
+# Access request -----------------------------------------------------------------------------------
+
+
+async def ask_tax_id(ctx: Ctx) -> Sequence[Outbound]:
+    return [Buttons(ctx.t("guest.access.ask"), [cancel_button(ctx.locale)])]
+
+
+async def check_tax_id(answer: Answer, ctx: Ctx) -> Validation:
+    try:
+        return Accept(onboarding.validate_tax_id(answer.text or answer.choice or ""))
+    except InvalidInput:
+        return Reject("guest.access.invalid")
+
+
+async def record_access_request(ctx: Ctx) -> Sequence[Outbound]:
+    if not ctx.actor.is_guest:
+        return await already_member(ctx)
+    services = ctx.services
+    async with services.uow() as uow:
+        lead = await onboarding.request_access(uow.session, services.identity_id, str(ctx.slots["tax_id"]),
+                                               now=services.clock.now())
+        await uow.commit()
+    key = "guest.access.recorded" if lead.created else "guest.access.repeated"
+    return [Buttons(ctx.t(key, tax_id=lead.tax_id), [menu_button(ctx.locale)])]
+
+
+# Invite code --------------------------------------------------------------------------------------
+
+
+async def ask_code(ctx: Ctx) -> Sequence[Outbound]:
+    return [Buttons(ctx.t("guest.invite.ask"), [cancel_button(ctx.locale)])]
+
+
+async def redeem_code(ctx: Ctx) -> Sequence[Outbound]:
+    if not ctx.actor.is_guest:
+        return await already_member(ctx)
+    services = ctx.services
+    try:
+        async with services.uow() as uow:
+            linked = await onboarding.redeem_invite_code(uow.session, services.identity_id, str(ctx.slots["code"]),
+                                                         now=services.clock.now())
+            await uow.commit()
+    except InvalidInput:
+        retry = Button(ctx.t("guest.invite.retry"), encode_payload("invite"))
+        return [Buttons(ctx.t("guest.invite.invalid"), [retry, menu_button(ctx.locale)])]
+    welcome = ctx.t("guest.invite.welcome", name=linked.contact_name, company=linked.company_name)
+    return [TextOut(welcome), menu_message(ctx.locale, MEMBER_MENU)]
+
+
+FLOWS: tuple[Flow[Services], ...] = (
+    Flow[Services](name="access", title_key="guest.title_access", complete=record_access_request,
+                   steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest),),
+                   intents=("request_access",), actions=("access",)),
+    Flow[Services](name="invite", title_key="guest.title_invite", complete=redeem_code,
+                   steps=(Step[Services]("code", ask_code, ask_if=_guest),),
+                   intents=("enter_invite",), actions=("invite",)),
+)

@@ -1,0 +1,230 @@
+"""Order journeys: my orders (paged), tracking one order, cancelling it while allowed, repeating an order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+
+from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
+from core.models import OrderStatus
+from core.services import orders
+from dialogs.engine import cancel_button, menu_button
+from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
+from dialogs.i18n import catalogue, format_date, format_money, format_quantity
+from dialogs.menus import guest_refusal
+from dialogs.services import Services
+
+Ctx = FlowContext[Services]
+PAGE = 5
+RECENT_CHOICES = 3
+MAX_ORDER_ID = 2**31 - 1
+_NUMBER = re.compile(r"\d{1,10}")
+_B2B_PREFIX = re.compile(r"\bB2B-(?=\d)", re.IGNORECASE)  # the order numbers' printed prefix
+
+
+def status_name(status: str, locale: str) -> str:
+    key = f"orders.status.{status}"
+    texts = catalogue(locale)
+    return texts.text(key) if key in texts.entries else status
+
+
+def parse_order_number(raw: str) -> int | None:
+    """1234 from "1234", "#1234", "№ 1234", "B2B-1234" or "order 1234"; None when there is no sane number."""
+    numbers = _NUMBER.findall(_B2B_PREFIX.sub("", raw))
+    if len(numbers) != 1:
+        return None
+    value = int(numbers[0])
+    return value if 0 < value <= MAX_ORDER_ID else None
+
+
+def _int_arg(ctx: Ctx, index: int) -> int | None:
+    if index >= len(ctx.args):
+        return None
+    return parse_order_number(ctx.args[index])
+
+
+# My orders ----------------------------------------------------------------------------------------
+
+
+async def show_orders(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    offset = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    async with ctx.services.uow() as uow:
+        page = await orders.list_orders(uow.session, ctx.actor, limit=PAGE, offset=offset)
+    if not page.items:
+        return [Buttons(ctx.t("orders.list.empty"), [menu_button(ctx.locale)])]
+    buttons = [
+        Button(ctx.t("orders.list.row", id=str(item.id), status=status_name(item.status, ctx.locale),
+                     total=format_money(item.total, item.currency, ctx.locale)),
+               encode_payload("track", item.id))
+        for item in page.items
+    ]
+    if offset + PAGE < page.total:
+        buttons.append(Button(ctx.t("orders.list.more"), encode_payload("orders", offset + PAGE)))
+    buttons.append(menu_button(ctx.locale))
+    header = ctx.t("orders.list.header", first=offset + 1, last=offset + len(page.items), total=page.total)
+    return [Buttons(header, buttons)]
+
+
+# Tracking -----------------------------------------------------------------------------------------
+
+
+async def ask_order(ctx: Ctx) -> Sequence[Outbound]:
+    async with ctx.services.uow() as uow:
+        page = await orders.list_orders(uow.session, ctx.actor, limit=RECENT_CHOICES)
+    choices = [ctx.choice(f"№{item.id} · {status_name(item.status, ctx.locale)}", item.id) for item in page.items]
+    return [Buttons(ctx.t("orders.track.ask"), [*choices, cancel_button(ctx.locale)])]
+
+
+async def check_order(answer: Answer, ctx: Ctx) -> Validation:
+    number = parse_order_number(answer.choice or answer.text or "")
+    return Accept(number) if number is not None else Reject("orders.track.bad_number")
+
+
+def _needs_order(ctx: Ctx) -> bool:
+    return not ctx.actor.is_guest and not ctx.args
+
+
+async def show_tracking(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    order_id = _int_arg(ctx, 0) or int(ctx.slots["order"])
+    async with ctx.services.uow() as uow:
+        tracking = await orders.track_order(uow.session, ctx.actor, order_id)
+    order = tracking.order
+    lines = [
+        ctx.t("orders.track.header", id=str(order.id), status=status_name(order.status, ctx.locale)),
+        ctx.t("orders.track.total", total=format_money(order.total, order.currency, ctx.locale),
+              count=len(order.lines)),
+        "",
+        ctx.t("orders.track.history"),
+    ]
+    lines.extend(ctx.t("orders.track.stage", at=format_date(stage.at, ctx.locale),
+                       status=status_name(stage.status, ctx.locale)) for stage in tracking.stages)
+    for shipment in tracking.shipments:
+        tracking_no = ctx.t("orders.track.tracking", number=shipment.tracking_number) if shipment.tracking_number \
+            else ""
+        lines += ["", ctx.t("orders.track.shipment", carrier=shipment.carrier, tracking=tracking_no,
+                            stage=shipment.stage)]
+        lines.extend(ctx.t("orders.track.shipment_stage", at=format_date(s.at, ctx.locale), stage=s.stage,
+                           location=f" ({s.location})" if s.location else "") for s in shipment.stages)
+    lines.append("")
+    if tracking.eta is not None and order.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        lines.append(ctx.t("orders.track.eta", date=format_date(tracking.eta, ctx.locale)))
+    elif order.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        lines.append(ctx.t("orders.track.no_eta"))
+    buttons: list[Button] = []
+    if order.status in orders.CLIENT_CANCELLABLE:
+        buttons.append(Button(ctx.t("orders.track.cancel_button"), encode_payload("ocancel", order.id)))
+    buttons += [Button(ctx.t("orders.track.repeat_button"), encode_payload("repeat", order.id)),
+                Button(ctx.t("orders.track.list_button"), encode_payload("orders")),
+                menu_button(ctx.locale)]
+    return [Buttons("\n".join(lines).strip(), buttons)]
+
+
+# Cancelling ---------------------------------------------------------------------------------------
+
+
+async def ask_cancel(ctx: Ctx) -> Sequence[Outbound]:
+    return [Buttons(ctx.t("orders.cancel.ask", id=ctx.args[0] if ctx.args else "?"),
+                    [ctx.choice(ctx.t("orders.cancel.confirm"), "y"), ctx.choice(ctx.t("orders.cancel.keep"), "n")])]
+
+
+async def check_cancel(answer: Answer, ctx: Ctx) -> Validation:
+    if answer.choice in ("y", "n"):
+        return Accept(answer.choice)
+    typed = (answer.text or "").strip().casefold()
+    for locale in ("en", "ru"):
+        texts = catalogue(locale)
+        if typed in (texts.text("common.yes").casefold(), texts.text("orders.cancel.confirm").casefold()):
+            return Accept("y")
+        if typed in (texts.text("common.no").casefold(), texts.text("orders.cancel.keep").casefold()):
+            return Accept("n")
+    return Reject("errors.invalid_input")
+
+
+async def cancel_order(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    order_id = _int_arg(ctx, 0)
+    if order_id is None:
+        return [TextOut(ctx.t("engine.button_expired")), menu_button_message(ctx)]
+    track = Button(ctx.t("orders.track.list_button"), encode_payload("orders"))
+    if ctx.slots.get("confirm") != "y":
+        return [Buttons(ctx.t("orders.cancel.kept", id=str(order_id)),
+                        [Button(ctx.t("notify.track_button"), encode_payload("track", order_id)), track])]
+    services = ctx.services
+    async with services.uow() as uow:
+        change = await orders.cancel_order(uow, ctx.actor, order_id, services.settings, services.clock)
+        await uow.commit()
+    await orders.send(services.core.notifier, change.notifications)
+    return [Buttons(ctx.t("orders.cancel.done", id=str(order_id)), [track, menu_button(ctx.locale)])]
+
+
+def menu_button_message(ctx: Ctx) -> Buttons:
+    return Buttons(ctx.t("menu.title"), [menu_button(ctx.locale)])
+
+
+# Repeating ----------------------------------------------------------------------------------------
+
+
+async def repeat_order(ctx: Ctx) -> Sequence[Outbound]:
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    slot = ctx.slots.get("order")
+    order_id = _int_arg(ctx, 0) or (int(slot) if slot is not None else None)
+    services = ctx.services
+    async with services.uow() as uow:
+        result = await orders.repeat_order(uow.session, ctx.actor, services.settings, order_id)
+        await uow.commit()
+    source = str(result.source_order_id)
+    lines: list[str] = []
+    if result.added:
+        lines.append(ctx.t("orders.repeat.added", id=source))
+        lines.extend(ctx.t("orders.repeat.added_line", sku=line.sku, name=line.name,
+                           quantity=format_quantity(Decimal(line.added), ctx.locale)) for line in result.added)
+    else:
+        lines.append(ctx.t("orders.repeat.nothing", id=source))
+    if result.adjusted:
+        lines += ["", ctx.t("orders.repeat.adjusted")]
+        lines.extend(ctx.t("orders.repeat.adjusted_line", sku=line.sku, ordered=line.ordered, quantity=line.quantity)
+                     for line in result.adjusted)
+    if result.skipped:
+        lines += ["", ctx.t("orders.repeat.skipped")]
+        lines.extend(ctx.t("orders.repeat.skipped_line", sku=line.sku, name=line.name,
+                           reason=_reason(line.reason, ctx.locale)) for line in result.skipped)
+    buttons = [Button(ctx.t("orders.repeat.cart_button"), encode_payload("cart"))]
+    if result.added:
+        buttons.append(Button(ctx.t("orders.repeat.checkout_button"), encode_payload("checkout")))
+    buttons.append(menu_button(ctx.locale))
+    return [Buttons("\n".join(lines), buttons)]
+
+
+def _reason(code: str, locale: str) -> str:
+    key = f"orders.repeat.reason.{code}"
+    texts = catalogue(locale)
+    return texts.text(key if key in texts.entries else "orders.repeat.reason.other")
+
+
+def _never(ctx: Ctx) -> bool:
+    return False  # filled only from the message that started the flow ("repeat order 1234")
+
+
+FLOWS: tuple[Flow[Services], ...] = (
+    Flow[Services](name="orders", title_key="orders.title_list", complete=show_orders,
+                   intents=("my_orders",), actions=("orders",)),
+    Flow[Services](name="track", title_key="orders.title_track", complete=show_tracking,
+                   steps=(Step[Services]("order", ask_order, check_order, entity="order_number",
+                                         ask_if=_needs_order),),
+                   intents=("track_order",), actions=("track",)),
+    Flow[Services](name="ocancel", title_key="orders.title_cancel", complete=cancel_order,
+                   steps=(Step[Services]("confirm", ask_cancel, check_cancel,
+                                         ask_if=lambda ctx: not ctx.actor.is_guest),),
+                   actions=("ocancel",)),
+    Flow[Services](name="repeat", title_key="orders.title_repeat", complete=repeat_order,
+                   steps=(Step[Services]("order", "orders.track.ask", check_order, entity="order_number",
+                                         ask_if=_never),),
+                   intents=("repeat_order",), actions=("repeat",)),
+)
