@@ -61,8 +61,6 @@ class Settings(BaseSettings):
     api_rate_per_second: float = Field(default=20.0, gt=0)
     api_rate_burst: int = Field(default=100, gt=0)
     staff_session_hours: int = Field(default=12, gt=0)
-    webhook_max_attempts: int = Field(default=10, gt=0)
-    webhook_timeout_s: float = Field(default=10.0, gt=0)
     worker_kick_interval_s: float = Field(default=5.0, gt=0)
 
     host: str = "127.0.0.1"
