@@ -230,15 +230,7 @@ async def _delivery_choice(
     if quote is None or quote.company_id != company.id:
         return None
     return DeliveryChoice(
-        quote_id=quote.id,
-        carrier=quote.carrier,
-        service=quote.service,
-        price=quote.price,
-        currency=quote.currency,
-        eta_min_days=quote.eta_min_days,
-        eta_max_days=quote.eta_max_days,
-        destination=quote.destination,
-        valid_until=quote.valid_until,
+        **delivery.quote_terms(quote),
         expired=quote.valid_until <= now,
         outweighed=quote.weight_kg > 0 and weight > quote.weight_kg,
     )

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -312,18 +313,23 @@ async def usable_quote(session: AsyncSession, company: Company, quote_id: int, n
     return quote
 
 
+def quote_terms(quote: DeliveryQuote) -> dict[str, Any]:
+    """What a kept quote offers, as the fields `DeliveryOption` and the cart's `DeliveryChoice` share."""
+    return {
+        "quote_id": quote.id,
+        "carrier": quote.carrier,
+        "service": quote.service,
+        "price": quote.price,
+        "currency": quote.currency,
+        "eta_min_days": quote.eta_min_days,
+        "eta_max_days": quote.eta_max_days,
+        "destination": quote.destination,
+        "valid_until": quote.valid_until,
+    }
+
+
 def _kept_option(quote: DeliveryQuote) -> DeliveryOption:
-    return DeliveryOption(
-        quote_id=quote.id,
-        carrier=quote.carrier,
-        service=quote.service,
-        price=quote.price,
-        currency=quote.currency,
-        eta_min_days=quote.eta_min_days,
-        eta_max_days=quote.eta_max_days,
-        destination=quote.destination,
-        valid_until=quote.valid_until,
-    )
+    return DeliveryOption(**quote_terms(quote))
 
 
 def _bounded(name: str, value: Decimal | int | str, maximum: Decimal) -> Decimal:
