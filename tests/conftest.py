@@ -58,12 +58,22 @@ def _run_sql(url: str, statement: str) -> None:
 
 @pytest.fixture
 def settings(database_template: Settings, tmp_path: Path) -> Settings:
-    """Per-test settings on an empty, migrated database."""
+    """Per-test settings on an empty, migrated database (and an empty Redis, when the run uses one)."""
+    if database_template.redis_url:
+        _flush_redis(database_template.redis_url)
     if ON_POSTGRES:
         return database_template.model_copy()
     path = tmp_path / "b2bot.sqlite3"
     shutil.copyfile(database_template.database_url.split("///", 1)[1], path)
     return database_template.model_copy(update={"database_url": f"sqlite+aiosqlite:///{path}"})
+
+
+def _flush_redis(url: str) -> None:
+    # Conversation state and locks are keyed by ids that restart with every test's database.
+    from redis import Redis
+
+    with Redis.from_url(url) as redis:
+        redis.flushdb()
 
 
 @pytest.fixture
