@@ -8,6 +8,7 @@ plural categories is one plural entry, chosen by the `count` parameter.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -106,9 +107,21 @@ class Catalogue:
             entry = _plural_form(entry, params["count"], self.locale)
         values = {name: _format_param(value, self.locale) for name, value in params.items()}
         try:
-            return entry.format_map(values)
+            return _one_final_period(entry, values).format_map(values)
         except KeyError as exc:
             raise KeyError(f"text {key!r} needs the parameter {exc.args[0]!r}") from None
+
+
+_PLACEHOLDER_THEN_PERIOD = re.compile(r"\{(\w+)\}\.")
+
+
+def _one_final_period(entry: str, values: Mapping[str, object]) -> str:
+    """A value ending in an abbreviation ("5 уп.") already ends the sentence: no second period after it."""
+    if "}." not in entry:
+        return entry
+    return _PLACEHOLDER_THEN_PERIOD.sub(
+        lambda m: m[0][:-1] if str(values.get(m[1], "")).endswith(".") else m[0], entry
+    )
 
 
 def catalogue(locale: str) -> Catalogue:

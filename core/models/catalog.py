@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from core.domain.names import localized
 from core.models.base import Base, IdMixin, Measure, TimestampMixin
 
 
@@ -28,6 +29,9 @@ class Category(IdMixin, Base):
     name_ru: Mapped[str | None] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="SET NULL"))
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+
+    def display_name(self, locale: str) -> str:
+        return localized(self.name, self.name_ru, locale)
 
 
 class Product(IdMixin, TimestampMixin, Base):
@@ -55,6 +59,9 @@ class Product(IdMixin, TimestampMixin, Base):
     )
 
     category: Mapped[Category | None] = relationship(lazy="raise")
+
+    def display_name(self, locale: str) -> str:
+        return localized(self.name, self.name_ru, locale)
 
 
 class Warehouse(IdMixin, Base):

@@ -140,13 +140,17 @@ async def view(
     cart = await find(session, contact.id)
     if cart is None or cart.company_id != company.id:
         return _empty_view(company)
-    return await priced(session, cart, company, settings, now or utcnow())
+    return await priced(session, cart, company, settings, now or utcnow(), locale=actor.locale)
 
 
 async def priced(
-    session: AsyncSession, cart: Cart, company: Company, settings: Settings, now: dt.datetime
+    session: AsyncSession, cart: Cart, company: Company, settings: Settings, now: dt.datetime, *,
+    locale: str = "en",
 ) -> CartView:
-    """Price a cart at the company's prices: the preview the client sees is what placing charges."""
+    """Price a cart at the company's prices: the preview the client sees is what placing charges.
+
+    Lines carry the product's name in `locale`; an order placed from the view keeps the catalogue's own name.
+    """
     rows = await cart_products(session, cart.id)
     ids = [product.id for _, product in rows]
     prices = await pricing.prices_for(session, company, ids)
@@ -165,7 +169,7 @@ async def priced(
             CartLineView(
                 product_id=product.id,
                 sku=product.sku,
-                name=product.name,
+                name=product.display_name(locale),
                 unit=product.unit,
                 quantity=line.quantity,
                 pack_size=product.pack_size,
@@ -302,7 +306,8 @@ async def add_item(
         raise NotFound("no such product", sku=label)
     cart = await _cart_for(session, contact, company)
     result = await _add_entries(
-        session, cart, company, settings, [_Entry(0, product.sku, quantity, product)], all_or_nothing=True
+        session, cart, company, settings, [_Entry(0, product.sku, quantity, product)], all_or_nothing=True,
+        locale=actor.locale,
     )
     if result.problems:
         raise _as_error(result.problems[0])
@@ -333,7 +338,8 @@ async def add_lines(
         product = found.get(sku.strip().upper())
         entries.append(_Entry(index, sku.strip(), quantity, product if product and product.is_active else None))
     cart = await _cart_for(session, contact, company)
-    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing)
+    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing,
+                              locale=actor.locale)
 
 
 async def add_products(
@@ -351,7 +357,8 @@ async def add_products(
         _Entry(index, product.sku, quantity, product if product.is_active else None)
         for index, (product, quantity) in enumerate(lines)
     ]
-    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing)
+    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing,
+                              locale=actor.locale)
 
 
 async def set_quantity(
@@ -368,7 +375,7 @@ async def set_quantity(
     added = quantity - line.quantity
     line.quantity = quantity
     await session.flush()
-    return CartLineChange(product.id, product.sku, product.name, added, quantity)
+    return CartLineChange(product.id, product.sku, product.display_name(actor.locale), added, quantity)
 
 
 async def remove_line(session: AsyncSession, actor: Actor, product_id: int) -> None:
@@ -506,6 +513,7 @@ async def _add_entries(
     entries: Sequence[_Entry],
     *,
     all_or_nothing: bool,
+    locale: str,
 ) -> AddLinesResult:
     existing = {
         line.product_id: line
@@ -557,7 +565,8 @@ async def _add_entries(
             line.quantity += group.quantity
             now_quantity = line.quantity
         added.append(
-            CartLineChange(group.product.id, group.product.sku, group.product.name, group.quantity, now_quantity)
+            CartLineChange(group.product.id, group.product.sku, group.product.display_name(locale), group.quantity,
+                           now_quantity)
         )
     await session.flush()
     return AddLinesResult(tuple(added), tuple(problems))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.domain.access import Actor
+from core.domain.names import localized
 from core.errors import InvalidInput, NotFound
 from core.models import Company, DemandSignal, Product, StockLevel
 from core.search.index import CatalogIndex, SearchKind
@@ -199,7 +200,7 @@ async def product_card(source: SessionSource, actor: Actor, product: int | str, 
     return ProductCard(
         id=found.id,
         sku=found.sku,
-        name=_localized(found.name, found.name_ru, actor.locale),
+        name=localized(found.name, found.name_ru, actor.locale),
         description=found.description,
         unit=found.unit,
         pack_size=found.pack_size,
@@ -223,7 +224,7 @@ async def list_categories(source: SessionSource, actor: Actor) -> list[CategoryR
     session = _session(source)
     index = await live_index(session).current(session)
     refs = [
-        CategoryRef(c.id, _localized(c.name, c.name_ru, actor.locale), c.parent_id) for c in index.categories()
+        CategoryRef(c.id, localized(c.name, c.name_ru, actor.locale), c.parent_id) for c in index.categories()
     ]
     return sorted(refs, key=lambda c: (c.name.lower(), c.id))
 
@@ -260,15 +261,11 @@ def _valid_query(query: str, *, allow_empty: bool) -> str:
     return text
 
 
-def _localized(english: str, russian: str | None, locale: str) -> str:
-    return russian if russian and locale.lower().startswith("ru") else english
-
-
 def _category_ref(index: CatalogIndex, category_id: int | None, locale: str) -> CategoryRef | None:
     category = index.category(category_id) if category_id is not None else None
     if category is None:
         return None
-    return CategoryRef(category.id, _localized(category.name, category.name_ru, locale), category.parent_id)
+    return CategoryRef(category.id, localized(category.name, category.name_ru, locale), category.parent_id)
 
 
 async def _pricing_company(session: AsyncSession, actor: Actor) -> Company | None:
@@ -314,7 +311,7 @@ async def _summaries(
         result[product_id] = ProductSummary(
             id=product_id,
             sku=sku,
-            name=_localized(name, name_ru, actor.locale),
+            name=localized(name, name_ru, actor.locale),
             unit=unit,
             pack_size=pack_size,
             min_order_qty=min_order_qty,

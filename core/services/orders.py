@@ -706,7 +706,7 @@ async def repeat_order(
     skipped: list[SkippedLine] = []
     for line, product in rows:
         if not product.is_active:
-            skipped.append(SkippedLine(line.sku, line.name, line.quantity, "discontinued"))
+            skipped.append(SkippedLine(line.sku, product.display_name(actor.locale), line.quantity, "discontinued"))
             continue
         quantity = line.quantity
         try:
@@ -714,7 +714,8 @@ async def repeat_order(
         except QuantityRuleViolation:
             quantity = pricing.round_to_pack(product, quantity)
             if quantity > settings.max_line_quantity:
-                skipped.append(SkippedLine(line.sku, line.name, line.quantity, "quantity_rule"))
+                skipped.append(SkippedLine(line.sku, product.display_name(actor.locale), line.quantity,
+                                           "quantity_rule"))
                 continue
             adjusted.append(AdjustedLine(product.sku, line.quantity, quantity))
         wanted.append((product, quantity))
@@ -724,7 +725,7 @@ async def repeat_order(
         added = result.added
         for problem in result.problems:
             product, quantity = wanted[problem.index]
-            skipped.append(SkippedLine(product.sku, product.name, quantity, problem.code))
+            skipped.append(SkippedLine(product.sku, product.display_name(actor.locale), quantity, problem.code))
     return RepeatResult(source.id, added, tuple(adjusted), tuple(skipped))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -61,6 +62,24 @@ async def test_adding_by_id_or_sku_in_any_case_grows_the_same_line(core: Core) -
         await uow.commit()
     assert (first.quantity, second.added, second.quantity) == (3, 2, 5)
     assert await _lines(core, actor) == {"PAP-A4": 5}
+
+
+async def test_a_russian_reader_sees_russian_names_where_the_catalogue_has_them(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        english, _, _ = await build.actor()
+        await build.product(sku="PAP-A4", name="Paper A4", name_ru="Бумага А4")
+        await build.product(sku="PEN-1", name="Pen", name_ru=None)
+        russian = dataclasses.replace(english, locale="ru")
+        added = await cart.add_item(uow.session, russian, core.settings, sku="PAP-A4", quantity=1)
+        await uow.commit()
+    assert added.name == "Бумага А4"
+    async with core.uow() as uow:
+        await cart.add_lines(uow.session, russian, core.settings, [("PEN-1", 1)])
+        in_russian = await cart.view(uow.session, russian, core.settings)
+        in_english = await cart.view(uow.session, english, core.settings)
+    assert [line.name for line in in_russian.lines] == ["Бумага А4", "Pen"]
+    assert [line.name for line in in_english.lines] == ["Paper A4", "Pen"]
 
 
 async def test_unknown_and_discontinued_products_are_not_found(core: Core) -> None:

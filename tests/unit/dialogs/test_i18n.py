@@ -81,6 +81,12 @@ def test_placeholders_are_filled_and_a_missing_one_is_named() -> None:
         t("en", "no.such.key")
 
 
+def test_a_value_ending_in_an_abbreviation_gets_no_second_period() -> None:
+    text = t("ru", "cart.add.added", added="5 уп.", name="Бумага", sku="A4-80", quantity="10 уп.", total="1 000,00 ₽")
+    assert ".." not in text and "10 уп." in text and text.endswith("₽.")
+    assert t("en", "account.balance.owed", amount="5.00") == "Balance: you owe 5.00."
+
+
 def test_unsupported_locale_gets_english() -> None:
     assert t("de", "common.yes") == "Yes"
     assert t("ru-RU", "common.yes") == "Да"
