@@ -49,6 +49,7 @@ from dialogs.flow import (
     Goto,
     Reject,
     S,
+    Step,
     Validation,
 )
 from dialogs.i18n import SUPPORTED_LOCALES, catalogue, choose_locale, normalize_locale, t
@@ -220,11 +221,19 @@ class _Run(Generic[S]):
         if command is not None:
             return await self.global_action(*command)
         step_rejection: Validation | None = None
-        if self.state.current is not None and self.state.current.step is not None:
-            step_rejection = await self.try_step(Answer(text=text, content=self.turn.content))
+        parse: Parse | None = None
+        frame = self.state.current
+        if frame is not None and frame.step is not None:
+            waiting = self.flow_of(frame).step(frame.step)
+            if waiting is not None and waiting.free_text:
+                parse = await self.engine.understand(text, self.locale)
+                if self.meant_elsewhere(parse, waiting) and (routed := await self.route(parse)) is not None:
+                    return routed
+            entities = parse.entities if parse is not None else ()
+            step_rejection = await self.try_step(Answer(text=text, content=self.turn.content, entities=entities))
             if step_rejection is None:
                 return await self.advance()
-        parse = await self.engine.understand(text, self.locale)
+        parse = parse or await self.engine.understand(text, self.locale)
         routed = await self.route(parse)
         if routed is not None:
             return routed
@@ -261,6 +270,15 @@ class _Run(Generic[S]):
                 if typed == texts.text(key).casefold():
                     return action, None
         return None
+
+    def meant_elsewhere(self, parse: Parse, step: Step[S]) -> bool:
+        """A confident intent that the current flow does not own, and nothing in it that answers `step`."""
+        if parse.intent in FALLBACK_INTENTS or parse.confidence < self.engine.confidence_threshold:
+            return False
+        frame = self.state.current
+        if frame is not None and parse.intent in self.flow_of(frame).intents:
+            return False
+        return not any(e.entity in step.answer_entities for e in parse.entities)
 
     async def route(self, parse: Parse) -> list[Outbound] | None:
         """Answer a confident parse: a global intent or a flow's intent; None when it is not confident."""

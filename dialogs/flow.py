@@ -94,6 +94,10 @@ class Step(Generic[S]):
 
     Without a validator any non-empty text or button choice is accepted as is. `entity` prefills the slot
     from the NLU entity of that name in the message that started the flow (validated like an answer).
+
+    A `free_text` step takes almost any text (a city, a search query), so a question asked instead of an
+    answer ("what's my balance?") would pass its validator: NLU reads such text first, and a confident
+    intent of another flow, with none of the step's `answer_entities` in it, is answered as an interruption.
     """
 
     name: str
@@ -101,6 +105,8 @@ class Step(Generic[S]):
     validate: Validator[S] | None = None
     entity: str | None = None
     ask_if: Condition[S] | None = None
+    free_text: bool = False
+    answer_entities: tuple[str, ...] = ()
 
     async def ask(self, ctx: FlowContext[S]) -> list[Outbound]:
         if isinstance(self.prompt, str):

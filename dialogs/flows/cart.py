@@ -510,7 +510,8 @@ ADD = Flow[Services](
     steps=[
         Step("p", "cart.add.which", _check_named_product, entity="product", ask_if=_never),
         Step("item", _ask_item, _check_item, entity="sku",
-             ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots),
+             ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots,
+             free_text=True, answer_entities=("product", "sku")),
         Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and ctx.slots.get("item") == 0),
         Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
         Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),

@@ -247,7 +247,8 @@ SEARCH = Flow[Services](
     steps=[
         Step("p", "catalog.search.ask", _check_query, entity="product", ask_if=lambda ctx: False),
         Step("q", "catalog.search.ask", _check_query, entity="sku",
-             ask_if=lambda ctx: len(ctx.args) < 2 and "p" not in ctx.slots),
+             ask_if=lambda ctx: len(ctx.args) < 2 and "p" not in ctx.slots,
+             free_text=True, answer_entities=("product", "sku")),
     ],
     complete=_search,
 )

@@ -203,7 +203,8 @@ CHECKOUT = Flow[Services](
     intents=("checkout",),
     actions=(CHECKOUT_ACTION,),
     steps=[
-        Step("dest", _ask_destination, _check_destination, ask_if=lambda ctx: not ctx.args),
+        Step("dest", _ask_destination, _check_destination, ask_if=lambda ctx: not ctx.args, free_text=True,
+             answer_entities=("city",)),
         option_step(),
         Step("pts", _ask_points, _check_points,
              ask_if=lambda ctx: not ctx.args and int(ctx.slots.get("_pts") or 0) > 0),

@@ -82,7 +82,8 @@ def destination_step(*, in_checkout: bool = False) -> Step[Services]:
     async def validate(answer: Answer, ctx: Ctx) -> Validation:
         return await check_destination(answer, ctx, in_checkout=in_checkout)
 
-    return Step("dest", prompt, validate, entity=None if in_checkout else "city")
+    return Step("dest", prompt, validate, entity=None if in_checkout else "city", free_text=True,
+                answer_entities=("city",))
 
 
 # The options --------------------------------------------------------------------------------------

@@ -147,7 +147,8 @@ BALANCE = Flow[Shop](name="balance", title_key="menu.balance", intents=("balance
 MANAGER = Flow[Shop](name="manager", title_key="menu.manager", intents=("talk_to_manager",), actions=("mgr",),
                      complete=call_manager)
 SEARCH = Flow[Shop](name="search", title_key="menu.search", intents=("search",), actions=("find",),
-                    steps=[Step("query", "menu.search", check_query)], complete=found)
+                    steps=[Step("query", "menu.search", check_query, free_text=True, answer_entities=("product",))],
+                    complete=found)
 UPLOAD = Flow[Shop](name="upload", title_key="menu.cart", uploads=(FileUpload,),
                     steps=[Step("file", "menu.cart", check_file)], complete=import_file)
 
@@ -161,6 +162,7 @@ NLU = {
     "stop it": Parse("cancel", 0.9),
     "speak russian": Parse("change_language", 0.9, (Entity("language", "ru", 6, 13),)),
     "buy something maybe": Parse("checkout", 0.3),
+    "balance sheets": Parse("balance", 0.9, (Entity("product", "balance sheets", 0, 14),)),
 }
 
 
@@ -376,6 +378,24 @@ async def test_text_the_step_accepts_never_reaches_nlu() -> None:
     await chat.send("M500")
     await chat.send("12")
     assert [text for text, _ in chat.understand.calls] == ["I want to order"]
+
+
+async def test_a_question_at_a_free_text_step_is_answered_not_taken_as_the_answer() -> None:
+    chat = Chat()
+    await chat.send("find cement")
+    reply = await chat.send("what's my balance?")
+    assert reply == ["Balance: 1,234.50\u00a0RUB", "Back to Find products…", "Find products"]
+    assert (chat.state.flow, chat.state.step) == ("search", "query")
+    assert await chat.send("cement") == ["Found 3 products for 'cement'"]
+
+
+async def test_a_free_text_step_keeps_text_that_names_what_it_asks_for_or_is_no_clear_intent() -> None:
+    chat = Chat()
+    await chat.send("find cement")
+    assert await chat.send("balance sheets") == ["Found 3 products for 'balance sheets'"]
+    await chat.send("find cement")
+    assert await chat.send("buy something maybe") == ["Found 3 products for 'buy something maybe'"]
+    assert chat.understand.calls[-1] == ("buy something maybe", "en")  # read by NLU first, then kept
 
 
 async def test_second_tap_on_confirm_places_no_second_order() -> None:
