@@ -131,6 +131,10 @@ class Engine(Generic[S]):
         self.confidence_threshold = confidence_threshold
         self.clock = clock or SystemClock()
 
+    async def parse(self, text: str, locale: str) -> Parse:
+        """What a text means: a flow's certain recognition (a pasted SKU list), else NLU's reading."""
+        return self.flows.recognize(text) or await self.understand(text, locale)
+
     def locale_for(self, turn: Turn[S]) -> str:
         """A language chosen in this conversation, else the user's setting, else the messenger's."""
         return turn.state.locale or choose_locale(turn.user_locale, turn.locale_hint)
@@ -226,14 +230,14 @@ class _Run(Generic[S]):
         if frame is not None and frame.step is not None:
             waiting = self.flow_of(frame).step(frame.step)
             if waiting is not None and waiting.free_text:
-                parse = await self.engine.understand(text, self.locale)
+                parse = await self.engine.parse(text, self.locale)
                 if self.meant_elsewhere(parse, waiting) and (routed := await self.route(parse)) is not None:
                     return routed
             entities = parse.entities if parse is not None else ()
             step_rejection = await self.try_step(Answer(text=text, content=self.turn.content, entities=entities))
             if step_rejection is None:
                 return await self.advance()
-        parse = parse or await self.engine.understand(text, self.locale)
+        parse = parse or await self.engine.parse(text, self.locale)
         routed = await self.route(parse)
         if routed is not None:
             return routed

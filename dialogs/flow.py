@@ -85,6 +85,7 @@ Prompt = Callable[[FlowContext[S]], Awaitable[Sequence[Outbound]]]
 Validator = Callable[[Answer, FlowContext[S]], Awaitable[Validation]]
 Complete = Callable[[FlowContext[S]], Awaitable[Sequence[Outbound]]]
 Condition = Callable[[FlowContext[S]], bool]
+Recognizer = Callable[[str], Parse | None]
 
 
 # No slots on the generic dataclasses: `Flow[Shop](...)` must be able to set `__orig_class__`.
@@ -126,7 +127,11 @@ class Step(Generic[S]):
 @dataclass(frozen=True)
 class Flow(Generic[S]):
     """A named journey. `title_key` names it in "back to ..." prompts; `intents`, `actions` and `uploads`
-    start it (an upload of one of those content types is given to its first step as the answer)."""
+    start it (an upload of one of those content types is given to its first step as the answer).
+
+    `recognize` reads text that no waiting step took, before NLU does: a shape that is certain rather than
+    guessed (a pasted list of SKU lines) comes back as the parse that starts this flow; anything else, None.
+    """
 
     name: str
     title_key: str
@@ -135,6 +140,7 @@ class Flow(Generic[S]):
     intents: Sequence[str] = ()
     actions: Sequence[str] = ()
     uploads: Sequence[type[Content]] = ()
+    recognize: Recognizer | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -179,6 +185,7 @@ class FlowRegistry(Generic[S]):
         self._flows: dict[str, Flow[S]] = {}
         self._by_intent: dict[str, Flow[S]] = {}
         self._by_action: dict[str, Flow[S]] = {}
+        self._recognizers: list[Recognizer] = []
         for flow in flows:
             self.register(flow)
 
@@ -197,6 +204,8 @@ class FlowRegistry(Generic[S]):
         self._flows[flow.name] = flow
         self._by_intent.update(dict.fromkeys(flow.intents, flow))
         self._by_action.update(dict.fromkeys(flow.actions, flow))
+        if flow.recognize is not None:
+            self._recognizers.append(flow.recognize)
         return flow
 
     def get(self, name: str) -> Flow[S] | None:
@@ -207,6 +216,10 @@ class FlowRegistry(Generic[S]):
 
     def for_action(self, action: str) -> Flow[S] | None:
         return self._by_action.get(action)
+
+    def recognize(self, text: str) -> Parse | None:
+        """The parse of the first flow that recognises `text` for certain (see `Flow.recognize`)."""
+        return next((parse for recognize in self._recognizers if (parse := recognize(text)) is not None), None)
 
     def for_upload(self, content: Content) -> Flow[S] | None:
         return next((flow for flow in self._flows.values() if isinstance(content, tuple(flow.uploads))), None)

@@ -1,8 +1,8 @@
 """The cart journey: show the cart, add by text or button, change and remove lines, clear, paste a list of
 SKU lines, upload a CSV or XLSX order file. Also the helpers the other commerce flows share.
 
-A pasted list never reaches NLU: `PastedListUnderstand` wraps the NLU callable and answers such a text
-with the `paste_list` intent, carrying the text in its `lines` entity.
+A pasted list never reaches NLU: the paste flow recognises it (`Flow.recognize`) as the `paste_list` intent,
+carrying the text in its `lines` entity.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dialogs.engine import cancel_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.i18n import catalogue, format_date, format_money, format_quantity
 from dialogs.services import Services
-from dialogs.understanding import Entity, Parse, Understand
+from dialogs.understanding import Entity, Parse
 
 Ctx = FlowContext[Services]
 
@@ -417,17 +417,11 @@ async def _clear(ctx: Ctx) -> Sequence[Outbound]:
 # Lists: pasted lines and order files --------------------------------------------------------------
 
 
-class PastedListUnderstand:
-    """Wraps an `Understand`: a text that is a list of "SKU quantity" lines is the `paste_list` intent,
-    with the whole text in its `lines` entity; anything else goes to the wrapped NLU."""
-
-    def __init__(self, inner: Understand) -> None:
-        self.inner = inner
-
-    async def __call__(self, text: str, locale: str) -> Parse:
-        if order_files.parse_pasted_list(text) is not None:
-            return Parse(PASTED_LIST_INTENT, 1.0, (Entity(PASTED_LIST_ENTITY, text, 0, len(text)),))
-        return await self.inner(text, locale)
+def _recognize_pasted(text: str) -> Parse | None:
+    """A text that is a list of "SKU quantity" lines, with the whole text in the `lines` entity."""
+    if order_files.parse_pasted_list(text) is None:
+        return None
+    return Parse(PASTED_LIST_INTENT, 1.0, (Entity(PASTED_LIST_ENTITY, text, 0, len(text)),))
 
 
 async def _check_pasted(answer: Answer, ctx: Ctx) -> Validation:
@@ -528,6 +522,7 @@ PASTE = Flow[Services](
     name="paste",
     title_key="menu.cart",
     intents=(PASTED_LIST_INTENT,),
+    recognize=_recognize_pasted,
     steps=[Step("lines", "cart.lines.paste_format", _check_pasted, entity=PASTED_LIST_ENTITY)],
     complete=_add_pasted,
 )

@@ -88,7 +88,7 @@ class Chat:
         self.actor = actor
         self.locale = locale
         self.fake = FakeUnderstand(nlu)
-        self.engine = Engine(FlowRegistry([*COMMERCE_FLOWS, *extra]), cart.PastedListUnderstand(self.fake),
+        self.engine = Engine(FlowRegistry([*COMMERCE_FLOWS, *extra]), self.fake,
                              MemoryStateStore())
         self.services = Services(core, "console", identity_id, conversation_id)
         self.external_id = f"user-{identity_id}"
