@@ -326,9 +326,10 @@ class _Run(Generic[S]):
         state, args_list = self.state, list(args)
         if state.current is not None and state.current.flow == flow.name and state.current.args == args_list:
             # Started again while running: carry on where it is, taking any new entities for empty slots.
+            refused = None
             if parse is not None:
-                await self.prefill(flow, self.context(flow, state.current, parse), parse)
-            return await self.advance()
+                refused = await self.prefill(flow, self.context(flow, state.current, parse), parse)
+            return await self.advance(self.refusal(refused))
         waiting = next((i for i, frame in enumerate(state.stack) if frame.flow == flow.name), None)
         if waiting is not None and not args_list:
             # Asked for a flow that an interruption paused: go back to it, dropping what was opened since.
@@ -340,16 +341,27 @@ class _Run(Generic[S]):
         # The same flow with other arguments (another product's card, say) replaces itself.
         state.current = FlowFrame(flow=flow.name, args=args_list)
         ctx = self.context(flow, state.current, parse)
-        if parse is not None:
-            await self.prefill(flow, ctx, parse)
+        refused = await self.prefill(flow, ctx, parse) if parse is not None else None
         if first_answer is not None and (first := flow.next_step(ctx)) is not None:
             state.current.step = ctx.step = first.name
             return await self.answer(first_answer)
-        return await self.advance()
+        return await self.advance(self.refusal(refused))
 
-    async def prefill(self, flow: Flow[S], ctx: FlowContext[S], parse: Parse) -> None:
+    async def prefill(self, flow: Flow[S], ctx: FlowContext[S], parse: Parse) -> Reject | None:
+        """Fill empty slots from the message's entities; the first refusal is returned, to be said before
+        the question it leaves open ("order 57 isn't one of yours", then "which order?")."""
+        refused: Reject | None = None
+        message = self.turn.content.text if isinstance(self.turn.content, Text) else None
         for step in flow.steps:
-            if step.entity is None or step.name in ctx.slots:
+            if step.name in ctx.slots:
+                continue
+            if step.from_message and message is not None:
+                ctx.step = step.name
+                heard = await step.check(Answer(text=message, entities=parse.entities), ctx)
+                if isinstance(heard, Accept):
+                    ctx.slots[step.name] = heard.value
+                    continue
+            if step.entity is None:
                 continue
             value = parse.entity(step.entity)
             if value is None:
@@ -358,7 +370,13 @@ class _Run(Generic[S]):
             result = await step.check(Answer(text=str(value), entities=parse.entities), ctx)
             if isinstance(result, Accept):
                 ctx.slots[step.name] = result.value
+            elif isinstance(result, Reject) and refused is None and (step.ask_if is None or step.ask_if(ctx)):
+                refused = result  # a step never asked (a hidden alternative) has nothing to say
         ctx.step = None
+        return refused
+
+    def refusal(self, rejection: Reject | None) -> list[Outbound]:
+        return [] if rejection is None else [TextOut(self.t(rejection.reason, **rejection.params))]
 
     async def try_step(self, answer: Answer) -> Validation | None:
         """Give the answer to the waiting step; None if accepted (slot filled), else the step's verdict."""
@@ -417,7 +435,7 @@ class _Run(Generic[S]):
         return await self.advance()
 
     async def reprompt(self, rejection: Reject) -> list[Outbound]:
-        return await self.advance([TextOut(self.t(rejection.reason, **rejection.params))])
+        return await self.advance(self.refusal(rejection))
 
     async def cancel(self) -> list[Outbound]:
         if self.state.current is None:

@@ -99,6 +99,9 @@ class Step(Generic[S]):
     A `free_text` step takes almost any text (a city, a search query), so a question asked instead of an
     answer ("what's my balance?") would pass its validator: NLU reads such text first, and a confident
     intent of another flow, with none of the step's `answer_entities` in it, is answered as an interruption.
+
+    A `from_message` step is offered the whole text that started the flow ("the statement for last month"),
+    for answers no NLU entity carries; what it refuses there is simply asked.
     """
 
     name: str
@@ -108,6 +111,7 @@ class Step(Generic[S]):
     ask_if: Condition[S] | None = None
     free_text: bool = False
     answer_entities: tuple[str, ...] = ()
+    from_message: bool = False
 
     async def ask(self, ctx: FlowContext[S]) -> list[Outbound]:
         if isinstance(self.prompt, str):

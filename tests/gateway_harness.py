@@ -36,6 +36,7 @@ CAPABILITIES = ChannelCapabilities(max_buttons=20, max_button_title=100, support
 INTENTS: Mapping[str, str] = {
     "balance": "balance", "баланс": "balance",
     "statement": "statement", "акт сверки": "statement",
+    "statement for last month": "statement", "акт сверки за прошлый месяц": "statement",
     "my orders": "my_orders", "мои заказы": "my_orders",
     "where is my order": "track_order", "где заказ": "track_order",
     "repeat my last order": "repeat_order", "повтори заказ": "repeat_order",

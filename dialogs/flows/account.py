@@ -126,13 +126,21 @@ def typed_period(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
     return start, end
 
 
+# Named periods as people write them, in either language and any case ("за прошлый месяц").
+_NAMED_PERIODS = (
+    ("lm", re.compile(r"\b(last|previous|past) month\b|прошл\w* месяц|предыдущ\w* месяц", re.IGNORECASE)),
+    ("tm", re.compile(r"\b(this|current) month\b|\b(эт|текущ)\w* месяц", re.IGNORECASE)),
+    ("q", re.compile(r"\b(this|current)? ?quarter\b|\bквартал", re.IGNORECASE)),
+)
+
+
 def _named_in_text(text: str) -> str | None:
     typed = text.casefold()
     for locale in SUPPORTED_LOCALES:
         for code, key in (("tm", "this_month"), ("lm", "last_month"), ("q", "quarter")):
             if typed == t(locale, f"account.statement.{key}").casefold():
                 return code
-    return None
+    return next((code for code, pattern in _NAMED_PERIODS if pattern.search(typed)), None)
 
 
 def _encode(start: dt.date, end: dt.date) -> str:
@@ -191,6 +199,7 @@ FLOWS: tuple[Flow[Services], ...] = (
     Flow[Services](name="balance", title_key="account.title_balance", complete=show_balance,
                    intents=("balance",), actions=("balance",)),
     Flow[Services](name="statement", title_key="account.title_statement", complete=show_statement,
-                   steps=(Step[Services]("period", ask_period, check_period, ask_if=_member),),
+                   steps=(Step[Services]("period", ask_period, check_period, ask_if=_member,
+                                         from_message=True),),
                    intents=("statement",), actions=("statement",)),
 )

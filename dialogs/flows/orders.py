@@ -217,7 +217,7 @@ FLOWS: tuple[Flow[Services], ...] = (
                    intents=("my_orders",), actions=("orders",)),
     Flow[Services](name="track", title_key="orders.title_track", complete=show_tracking,
                    steps=(Step[Services]("order", ask_order, check_order, entity="order_number",
-                                         ask_if=_needs_order),),
+                                         ask_if=_needs_order, from_message=True),),
                    intents=("track_order",), actions=("track",)),
     Flow[Services](name="ocancel", title_key="orders.title_cancel", complete=cancel_order,
                    steps=(Step[Services]("confirm", ask_cancel, check_cancel,
@@ -225,6 +225,6 @@ FLOWS: tuple[Flow[Services], ...] = (
                    actions=("ocancel",)),
     Flow[Services](name="repeat", title_key="orders.title_repeat", complete=repeat_order,
                    steps=(Step[Services]("order", "orders.track.ask", check_order, entity="order_number",
-                                         ask_if=_never),),
+                                         ask_if=_never, from_message=True),),
                    intents=("repeat_order",), actions=("repeat",)),
 )

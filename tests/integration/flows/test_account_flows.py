@@ -77,6 +77,16 @@ async def test_statement_for_last_month_summarises_and_attaches_a_csv(core: Core
     assert rows[0][:3] == ["date", "kind", "number"] and rows[1][1] == "opening" and rows[-1][1] == "closing"
 
 
+@pytest.mark.parametrize(("locale", "request_"), [("en", "statement for last month"),
+                                                   ("ru", "акт сверки за прошлый месяц")])
+async def test_a_period_named_in_the_request_is_not_asked_again(core: Core, account: Account, locale: str,
+                                                               request_: str) -> None:
+    user = await user_in(core, account.contact_id, locale)
+    reply = await user.say(request_)
+    assert TEXTS[locale]["closing"] in reply
+    assert user.last is not None and any(isinstance(m, DocumentOut) for m in user.last.messages)
+
+
 async def test_a_typed_period_is_understood_and_nonsense_is_reprompted(core: Core, account: Account) -> None:
     user = await user_in(core, account.contact_id, "en")
     await user.say("statement")

@@ -162,6 +162,7 @@ NLU = {
     "stop it": Parse("cancel", 0.9),
     "speak russian": Parse("change_language", 0.9, (Entity("language", "ru", 6, 13),)),
     "buy something maybe": Parse("checkout", 0.3),
+    "order 5000 M500": Parse("checkout", 0.95, (Entity("qty", 5000, 6, 10), Entity("sku", "M500", 11, 15))),
     "balance sheets": Parse("balance", 0.9, (Entity("product", "balance sheets", 0, 14),)),
 }
 
@@ -229,6 +230,13 @@ async def test_entities_of_the_starting_message_prefill_the_slots() -> None:
     chat = Chat()
     assert await chat.send("order 5 M500") == ["Order 5 x M500?"]
     assert chat.state.slots == {"sku": "M500", "qty": 5}
+
+
+async def test_an_entity_the_step_refuses_is_answered_with_the_reason_before_the_question() -> None:
+    chat = Chat()
+    reply = await chat.send("order 5000 M500")
+    assert reply[0].startswith("That quantity isn't allowed") and reply[1] == "How many M500?"
+    assert chat.state.slots == {"sku": "M500"}
 
 
 async def test_bad_input_gets_the_validators_reason_and_the_question_again() -> None:
