@@ -34,6 +34,7 @@ FLOW_MODULES: tuple[str, ...] = (
     "dialogs.flows.delivery",
     "dialogs.flows.account",
     "dialogs.flows.orders",
+    "dialogs.flows.approvals",
     "dialogs.flows.loyalty",
     "dialogs.flows.handover",
     "dialogs.flows.guest",
