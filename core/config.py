@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     api_rate_burst: int = Field(default=100, gt=0)
     staff_session_hours: int = Field(default=12, gt=0)
     worker_kick_interval_s: float = Field(default=5.0, gt=0)
+    # The order export leaves out changes younger than this, so a transaction that commits late (its
+    # updated_at older than a change already exported) is never skipped by a cursor that moved past it.
+    order_export_settle_s: float = Field(default=5.0, ge=0, le=3600)
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, gt=0, lt=65536)

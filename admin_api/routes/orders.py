@@ -3,6 +3,7 @@ acknowledged cursor, and reading orders back."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -47,7 +48,9 @@ async def export_orders(
 ) -> OrderExportOut:
     """New and changed orders, oldest change first."""
     async with core.uow() as uow:
-        page = await orders.export_orders(uow.session, consumer=principal.label, after=after, limit=limit)
+        settled = core.clock.now() - dt.timedelta(seconds=core.settings.order_export_settle_s)
+        page = await orders.export_orders(uow.session, consumer=principal.label, after=after, limit=limit,
+                                          settled_before=settled)
     return OrderExportOut.model_validate(page)
 
 

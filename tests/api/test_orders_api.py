@@ -67,9 +67,29 @@ async def test_an_impossible_or_unknown_move_is_refused_for_its_row_only(
     assert unknown_status.status_code == 422
 
 
+class LaterClock:
+    """The system clock some minutes ahead: changes made before are older than the export's settling time."""
+
+    def __init__(self, minutes: int = 1) -> None:
+        self.ahead = dt.timedelta(minutes=minutes)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self.ahead
+
+
+async def test_a_change_younger_than_the_settling_time_waits_for_a_later_export(
+    core: Core, admin: httpx.AsyncClient
+) -> None:
+    placed, _ = await place(core)
+    assert (await admin.get("/orders/export")).json()["items"] == []
+    core.clock = LaterClock()
+    assert [o["id"] for o in (await admin.get("/orders/export")).json()["items"]] == [placed]
+
+
 async def test_the_export_pages_new_and_changed_orders_and_resumes_after_the_acknowledged_cursor(
     core: Core, admin: httpx.AsyncClient
 ) -> None:
+    core.clock = LaterClock()
     first, _ = await place(core)
     second, _ = await place(core)
     page = (await admin.get("/orders/export", params={"limit": 1})).json()
@@ -82,6 +102,7 @@ async def test_the_export_pages_new_and_changed_orders_and_resumes_after_the_ack
     assert ack.status_code == 200
     assert (await admin.get("/orders/export")).json()["items"] == []
     await admin.post("/orders/status-updates", json={"rows": [{"order_id": first, "status": "in_production"}]})
+    core.clock = LaterClock(minutes=2)  # stamped by the clock a minute ahead, settled by the one two ahead
     changed = (await admin.get("/orders/export")).json()
     assert [(o["id"], o["status"]) for o in changed["items"]] == [(first, "in_production")]
 

@@ -164,9 +164,18 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, int]:
 
 
 async def export_orders(
-    session: AsyncSession, *, consumer: str, after: str | None = None, limit: int = 100
+    session: AsyncSession,
+    *,
+    consumer: str,
+    after: str | None = None,
+    limit: int = 100,
+    settled_before: dt.datetime | None = None,
 ) -> ExportPage:
-    """Orders created or changed after `after` (default: what `consumer` acknowledged last), oldest first."""
+    """Orders created or changed after `after` (default: what `consumer` acknowledged last), oldest first.
+
+    With `settled_before`, younger changes wait for a later call: a change stamped earlier but committed
+    later than one already exported would otherwise fall behind the cursor and never be seen.
+    """
     if not 1 <= limit <= MAX_EXPORT_PAGE:
         raise InvalidInput(f"limit must be between 1 and {MAX_EXPORT_PAGE}", limit=limit)
     if after is None:
@@ -174,6 +183,8 @@ async def export_orders(
             select(ExportCursor.position).where(ExportCursor.consumer == consumer, ExportCursor.stream == ORDERS_STREAM)
         )
     query = select(Order)
+    if settled_before is not None:
+        query = query.where(Order.updated_at <= settled_before)
     if after:
         at, order_id = decode_cursor(after)
         query = query.where(or_(Order.updated_at > at, and_(Order.updated_at == at, Order.id > order_id)))
