@@ -102,9 +102,11 @@ class TelegramChannel:
 
     async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
         """Handle updates recorded but never finished (a crash after the ack); how many were handled."""
-        before = self.core.clock.now() - older_than
+        now = self.core.clock.now()
         async with self.core.uow() as uow:
-            pending = await inbound_updates.unfinished(uow.session, CHANNEL, received_before=before)
+            pending = await inbound_updates.claim_unfinished(uow.session, CHANNEL, received_before=now - older_than,
+                                                             now=now)
+            await uow.commit()
         for update in pending:
             await self.process(update.id, update.payload)
         return len(pending)

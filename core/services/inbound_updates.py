@@ -2,7 +2,8 @@
 
 A channel records an update under its own id (Telegram's `update_id`); the unique (channel, external id)
 decides between two deliveries of one update, so a redelivery is recognised and handled once. An update
-recorded but never finished (the process died after the ack) is found again by `unfinished`.
+recorded but never finished (the process died after the ack) is taken up again by `claim_unfinished`, by one
+replica only.
 """
 
 from __future__ import annotations
@@ -76,3 +77,27 @@ async def unfinished(
         .limit(limit)
     )
     return [RecordedUpdate(row.id, row.external_id, row.payload) for row in rows]
+
+
+async def claim_unfinished(
+    session: AsyncSession, channel: str, *, received_before: dt.datetime, now: dt.datetime, limit: int = 100
+) -> list[RecordedUpdate]:
+    """Take the updates `unfinished` finds, each for this caller alone: a conditional UPDATE moves its
+    `received_at` to `now`, so a replica that read the same rows claims nothing, and an update whose
+    claimant dies too is found again once it is `received_before` old once more. Commit to hold the claims.
+    """
+    claimed: list[RecordedUpdate] = []
+    for candidate in await unfinished(session, channel, received_before=received_before, limit=limit):
+        taken = await session.execute(
+            update(InboundUpdate)
+            .where(
+                InboundUpdate.id == candidate.id,
+                InboundUpdate.processed_at.is_(None),
+                InboundUpdate.received_at < received_before,
+            )
+            .values(received_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(candidate)
+    return claimed
