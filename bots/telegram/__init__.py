@@ -1,7 +1,15 @@
 """The Telegram channel: translation (`translate`), sending within Telegram's limits (`sender`), and the
 webhook route and long-polling runner (`transport`). aiogram is the transport only; flows live in dialogs/."""
 
-from bots.telegram.sender import KeyboardPages, RateLimiter, RecipientUnreachable, TelegramSender, create_bot
+from bots.telegram.sender import (
+    KeyboardPages,
+    MemoryKeyboardPages,
+    RateLimiter,
+    RecipientUnreachable,
+    RedisKeyboardPages,
+    TelegramSender,
+    create_bot,
+)
 from bots.telegram.translate import CHANNEL, TELEGRAM_CAPABILITIES
 from bots.telegram.transport import (
     ALLOWED_UPDATES,
@@ -19,8 +27,10 @@ __all__ = [
     "TELEGRAM_CAPABILITIES",
     "WEBHOOK_PATH",
     "KeyboardPages",
+    "MemoryKeyboardPages",
     "RateLimiter",
     "RecipientUnreachable",
+    "RedisKeyboardPages",
     "TelegramChannel",
     "TelegramSender",
     "create_bot",

@@ -10,11 +10,13 @@ raises `RecipientUnreachable`, so the registry moves on to the contact's next id
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import json
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -34,6 +36,9 @@ from bots.telegram.translate import CHANNEL, TELEGRAM_CAPABILITIES, Outgoing, to
 from core.messaging import Button, Outbound
 from core.services import reachability
 from core.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 log = logging.getLogger(__name__)
 
@@ -93,24 +98,49 @@ class RateLimiter:
                                       resume + (self._chat_burst - 1) * self._chat_interval)
 
 
-class KeyboardPages:
-    """The full keyboards of recently sent paged messages, by (chat, message id); the oldest are forgotten.
+class KeyboardPages(Protocol):
+    """The full keyboards of paged messages, by (chat, message id), for the page buttons to turn."""
 
-    Kept in this process: after a restart (or on another replica) a page button answers "list expired".
-    """
+    async def keep(self, chat_id: int, message_id: int, buttons: tuple[Button, ...]) -> None: ...
+
+    async def get(self, chat_id: int, message_id: int) -> tuple[Button, ...] | None: ...
+
+
+class MemoryKeyboardPages:
+    """Kept in this process, the oldest forgotten: after a restart a page button answers "list expired"."""
 
     def __init__(self, capacity: int = 5_000) -> None:
         self._capacity = capacity
         self._pages: OrderedDict[tuple[int, int], tuple[Button, ...]] = OrderedDict()
 
-    def keep(self, chat_id: int, message_id: int, buttons: tuple[Button, ...]) -> None:
+    async def keep(self, chat_id: int, message_id: int, buttons: tuple[Button, ...]) -> None:
         self._pages[(chat_id, message_id)] = buttons
         self._pages.move_to_end((chat_id, message_id))
         while len(self._pages) > self._capacity:
             self._pages.popitem(last=False)
 
-    def get(self, chat_id: int, message_id: int) -> tuple[Button, ...] | None:
+    async def get(self, chat_id: int, message_id: int) -> tuple[Button, ...] | None:
         return self._pages.get((chat_id, message_id))
+
+
+class RedisKeyboardPages:
+    """Kept in Redis for `ttl`, so a page button works whichever replica the press reaches."""
+
+    def __init__(self, redis: Redis, *, ttl: dt.timedelta = dt.timedelta(days=2),
+                 prefix: str = "b2bot:tg:pages:") -> None:
+        self._redis = redis
+        self._ttl = ttl
+        self._prefix = prefix
+
+    async def keep(self, chat_id: int, message_id: int, buttons: tuple[Button, ...]) -> None:
+        data = json.dumps([[b.title, b.payload] for b in buttons], ensure_ascii=False)
+        await self._redis.set(f"{self._prefix}{chat_id}:{message_id}", data, ex=self._ttl)
+
+    async def get(self, chat_id: int, message_id: int) -> tuple[Button, ...] | None:
+        raw = await self._redis.get(f"{self._prefix}{chat_id}:{message_id}")
+        if raw is None:
+            return None
+        return tuple(Button(str(title), str(payload)) for title, payload in json.loads(raw))
 
 
 class TelegramSender:
@@ -128,7 +158,7 @@ class TelegramSender:
         self.limiter = limiter or RateLimiter(sleep=sleep)
         self._max_attempts = max_attempts
         self._backoff = backoff
-        self.pages = pages or KeyboardPages()
+        self.pages: KeyboardPages = pages or MemoryKeyboardPages()
 
     async def send(self, external_id: str, messages: Sequence[Outbound],
                    reply_keyboard: ReplyKeyboardMarkup | None = None) -> None:
@@ -147,7 +177,7 @@ class TelegramSender:
             log.warning("photo refused for chat %s; sending the text instead", chat_id)
             sent = await self.call(chat_id, item.plain)
         if item.pages and isinstance(sent, Message):
-            self.pages.keep(chat_id, sent.message_id, item.pages)
+            await self.pages.keep(chat_id, sent.message_id, item.pages)
 
     async def call(self, chat_id: int, method: TelegramMethod[T]) -> T:
         """Run one Bot API method for `chat_id` within the limits, retrying what can be retried."""

@@ -194,7 +194,7 @@ class TelegramChannel:
         return main_menu_keyboard(choose_locale(saved_locale, event.locale_hint), member=contact_id is not None)
 
     async def _turn_page(self, event: PageTurn) -> None:
-        buttons = self.sender.pages.get(event.chat_id, event.message_id)
+        buttons = await self.sender.pages.get(event.chat_id, event.message_id)
         if buttons is None:
             await self._notice(event.chat_id, str(event.chat_id), event.locale_hint, "telegram.list_expired")
             return
