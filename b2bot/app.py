@@ -1,4 +1,5 @@
-"""The one ASGI app: health, the admin API under /api, Telegram webhooks, and web chat with its demo page."""
+"""The one ASGI app: health, the admin API under /api, Telegram and WhatsApp webhooks, and web chat with its demo
+page."""
 
 from __future__ import annotations
 
@@ -18,8 +19,23 @@ from b2bot.bootstrap import Runtime, build_runtime
 from b2bot.worker import EmbeddedWorker
 from bots.gateway import Gateway
 from bots.registry import ChannelSender
-from bots.telegram import TelegramChannel, TelegramSender, create_bot, create_telegram_webhook_router, run_polling
+from bots.telegram import (
+    RateLimiter,
+    RedisKeyboardPages,
+    TelegramChannel,
+    TelegramSender,
+    create_bot,
+    create_telegram_webhook_router,
+    run_polling,
+)
 from bots.webchat import WebchatChannel, create_webchat_router
+from bots.whatsapp import (
+    WhatsAppChannel,
+    WhatsAppSender,
+    create_graph_api,
+    create_whatsapp_webhook_router,
+    whatsapp_limiter,
+)
 from core.bootstrap import Core, build_core
 from core.config import Settings, get_settings
 
@@ -53,11 +69,20 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
     telegram_sender: TelegramSender | None = None
     if settings.telegram_bot_token:
         bot = create_bot(settings.telegram_bot_token.get_secret_value(), settings.telegram_api_base)
-        telegram_sender = TelegramSender(bot, runtime_core.uow)
+        limiter = RateLimiter(per_chat=settings.telegram_rate_per_chat, overall=settings.telegram_rate_overall)
+        pages = RedisKeyboardPages(redis_client) if redis_client is not None else None  # any replica turns them
+        telegram_sender = TelegramSender(bot, runtime_core.uow, limiter=limiter, pages=pages)
         senders.append(telegram_sender)
     telegram_channel = (
         TelegramChannel(runtime_core, late.gateway, telegram_sender) if telegram_sender is not None else None
     )
+    whatsapp_channel: WhatsAppChannel | None = None
+    if settings.whatsapp_access_token and settings.whatsapp_phone_number_id:
+        whatsapp_sender = WhatsAppSender(create_graph_api(settings), runtime_core.uow,
+                                         templates=settings.whatsapp_templates,
+                                         limiter=whatsapp_limiter(settings), clock=runtime_core.clock)
+        senders.append(whatsapp_sender)
+        whatsapp_channel = WhatsAppChannel(runtime_core, late.gateway, whatsapp_sender)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,6 +98,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                 polling = asyncio.create_task(run_polling(telegram_channel, stop=stop))
             else:
                 await telegram_channel.replay_unfinished(older_than=dt.timedelta(minutes=2))
+        if whatsapp_channel is not None:
+            await whatsapp_channel.replay_unfinished()
         try:
             yield
         finally:
@@ -84,6 +111,8 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             if worker is not None:
                 await worker.stop()
             await webchat.close()
+            if whatsapp_channel is not None:
+                await whatsapp_channel.sender.api.aclose()
             await late.runtime.close()
             if redis_client is not None:
                 await redis_client.aclose()
@@ -115,5 +144,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             raise ValueError("TELEGRAM_WEBHOOK_SECRET is required in webhook mode")
         secret = settings.telegram_webhook_secret.get_secret_value()
         app.include_router(create_telegram_webhook_router(telegram_channel, secret))
+    if whatsapp_channel is not None:
+        if settings.whatsapp_verify_token is None or settings.whatsapp_app_secret is None:
+            raise ValueError("WhatsApp needs WHATSAPP_VERIFY_TOKEN and WHATSAPP_APP_SECRET for its webhook")
+        app.include_router(create_whatsapp_webhook_router(
+            whatsapp_channel, verify_token=settings.whatsapp_verify_token.get_secret_value(),
+            app_secret=settings.whatsapp_app_secret.get_secret_value()))
     app.include_router(create_webchat_router(webchat, late.gateway))
     return app

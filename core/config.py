@@ -49,11 +49,20 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     telegram_api_base: str = "https://api.telegram.org"
     telegram_bot_username: str | None = None  # for invite deep links t.me/<name>?start=<token>
+    # Sending pace: Telegram's limits by default; raised for a self-hosted Bot API server or a benchmark's fake.
+    telegram_rate_per_chat: float = Field(default=1.0, gt=0)  # messages a second to one chat, bursts of 3
+    telegram_rate_overall: float = Field(default=30.0, gt=0)  # messages a second to all chats together
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_api_base: str = "https://graph.facebook.com/v21.0"
+    # Notification kind (order_status, back_in_stock, ...) -> the name of an approved message template, used
+    # outside the 24-hour customer-service window; a kind without one is held until the customer writes.
+    whatsapp_templates: dict[str, str] = Field(default_factory=dict)
+    whatsapp_messages_per_second: float = Field(default=80.0, gt=0)  # Cloud API throughput per business number
+    whatsapp_recipient_interval_s: float = Field(default=6.0, gt=0)  # pacing per recipient (Meta's pair limit)
+    whatsapp_recipient_burst: int = Field(default=10, gt=0)  # messages a recipient may get at once (one turn)
     rasa_url: str | None = None
     nlu_cache_dir: Path = VAR_DIR / "nlu-cache"
 

@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from bots.fallback import presenter
 from bots.gateway import Gateway
+from bots.recorded import REPLAY_AFTER, RecordedUpdates
 from bots.telegram.sender import Sleep, TelegramSender
 from bots.telegram.translate import (
     CHANNEL,
@@ -61,7 +62,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name,
 WEBHOOK_PATH = "/telegram/webhook"
 MAX_UPDATE_BYTES = 1_000_000
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
-REPLAY_AFTER = dt.timedelta(minutes=2)  # an unfinished update younger than this may still be in hand
 _KEYBOARD_COMMANDS = ("/start", "/menu", "/lang", "/language")
 
 
@@ -75,6 +75,7 @@ class TelegramChannel:
         self.sender = sender
         self.bot: Bot = sender.bot
         self._present = presenter(TELEGRAM_CAPABILITIES)
+        self.recorded = RecordedUpdates(core, CHANNEL, self._handle_raw)
 
     # Recording ------------------------------------------------------------------------------------
 
@@ -90,28 +91,16 @@ class TelegramChannel:
 
     async def process(self, row_id: int, raw: Mapping[str, Any]) -> None:
         """Handle a recorded update and mark it finished, with the error that stopped it if any."""
-        error: str | None = None
-        try:
-            await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
-        except Exception as exc:  # the update's row keeps the error; the next updates must still be handled
-            log.exception("Telegram update %s failed", raw.get("update_id"))
-            error = f"{type(exc).__name__}: {exc}"
-        async with self.core.uow() as uow:
-            await inbound_updates.finish(uow.session, row_id, now=self.core.clock.now(), error=error)
-            await uow.commit()
+        await self.recorded.process(row_id, raw)
 
     async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
         """Handle updates recorded but never finished (a crash after the ack); how many were handled."""
-        now = self.core.clock.now()
-        async with self.core.uow() as uow:
-            pending = await inbound_updates.claim_unfinished(uow.session, CHANNEL, received_before=now - older_than,
-                                                             now=now)
-            await uow.commit()
-        for update in pending:
-            await self.process(update.id, update.payload)
-        return len(pending)
+        return await self.recorded.replay_unfinished(older_than)
 
     # Handling -------------------------------------------------------------------------------------
+
+    async def _handle_raw(self, raw: Mapping[str, Any]) -> None:
+        await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
 
     async def handle(self, update: Update) -> None:
         event = read_update(update)

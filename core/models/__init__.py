@@ -20,6 +20,7 @@ from core.models.conversations import (
     Conversation,
     ConversationStatus,
     Handover,
+    HeldNotification,
     Message,
 )
 from core.models.finance import (
@@ -78,6 +79,7 @@ __all__ = [
     "DocumentKind",
     "ExportCursor",
     "Handover",
+    "HeldNotification",
     "IdempotencyKey",
     "InboundUpdate",
     "IncomingStock",

@@ -108,6 +108,8 @@ class ChannelIdentity(IdMixin, TimestampMixin, Base):
 
     channel: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
+    # A second stable id some channels give besides `external_id` (WhatsApp's business-scoped user id).
+    scoped_user_id: Mapped[str | None] = mapped_column(String(100), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     display_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))

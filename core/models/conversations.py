@@ -44,11 +44,11 @@ class Message(IdMixin, Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     sender: Mapped[str] = mapped_column(String(20))  # client | bot | manager | system
-    channel_message_id: Mapped[str | None] = mapped_column(String(100))
+    channel_message_id: Mapped[str | None] = mapped_column(String(100), index=True)  # delivery statuses find it
     kind: Mapped[str] = mapped_column(String(20))
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str | None] = mapped_column(String(20))  # sent | delivered | read | failed
+    status: Mapped[str | None] = mapped_column(String(20))  # sent | delivered | read | failed | held
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
@@ -89,3 +89,21 @@ class CampaignRecipient(IdMixin, Base):
     sent_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(String(500))
     converted_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+
+
+class HeldNotification(IdMixin, Base):
+    """A proactive message a channel could not send yet (WhatsApp outside its 24-hour window, no template).
+
+    Kept as the notification itself, not its rendering, so it is rendered in the identity's language when it is
+    released: when the customer next writes. `released_at` is set once it went out.
+    """
+
+    __tablename__ = "held_notifications"
+
+    identity_id: Mapped[int] = mapped_column(ForeignKey("channel_identities.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[dt.datetime | None]

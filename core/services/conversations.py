@@ -266,10 +266,13 @@ async def log_outbound(
     now: dt.datetime,
     sender: str = "bot",
     status: str | None = None,
+    channel_message_ids: Sequence[str | None] = (),
 ) -> None:
-    """Log what the bot (or a manager, or the system) sent."""
-    for message in messages:
-        row = _message_row(conversation_id, "out", sender, None, message, now)
+    """Log what the bot (or a manager, or the system) sent; `channel_message_ids` are the ids the channel gave
+    each message, when it gives them (delivery statuses come back under those ids)."""
+    for index, message in enumerate(messages):
+        channel_id = channel_message_ids[index] if index < len(channel_message_ids) else None
+        row = _message_row(conversation_id, "out", sender, channel_id, message, now)
         row.status = status
         session.add(row)
     if messages:

@@ -28,7 +28,7 @@ from bots.telegram import (
 )
 from core.bootstrap import Core
 from dialogs.assembly import Engines
-from tests.channels.telegram.fake_bot_api import TOKEN, FakeBotApi, FakeTime
+from tests.fakes.telegram_bot_api import TOKEN, FakeBotApi, FakeTime
 from tests.gateway_harness import engines_for_tests
 
 SECRET = "s3cret-webhook-token"

@@ -12,8 +12,8 @@ from b2bot.telegram_cli import create_invite_for
 from core.bootstrap import Core
 from core.config import Settings
 from core.errors import NotFound
-from tests.channels.telegram.fake_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 from tests.factories import Build
+from tests.fakes.telegram_bot_api import BOT_USERNAME, TOKEN, FakeBotApi
 
 
 async def test_an_invite_for_a_contact_by_email_comes_with_the_bots_deep_link(

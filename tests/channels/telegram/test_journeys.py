@@ -16,8 +16,8 @@ from dialogs.assembly import FLOW_MODULES, Engines, build_engines, build_registr
 from dialogs.state import MemoryStateStore
 from dialogs.understanding import Entity, Parse
 from tests.channels.telegram.conftest import Rig, load_update
-from tests.channels.telegram.fake_bot_api import FakeBotApi
 from tests.factories import Build
+from tests.fakes.telegram_bot_api import FakeBotApi
 
 NLU = {
     "find paper": Parse("search_product", 0.95),

@@ -11,7 +11,7 @@ from bots.telegram import run_polling
 from core.bootstrap import Core
 from core.models import InboundUpdate
 from tests.channels.telegram.conftest import Rig, load_update, text_update
-from tests.channels.telegram.fake_bot_api import FakeBotApi, FakeTime
+from tests.fakes.telegram_bot_api import FakeBotApi, FakeTime
 
 
 async def test_polling_handles_queued_updates_once_and_confirms_them(

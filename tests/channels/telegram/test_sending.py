@@ -19,8 +19,8 @@ from core.models import ChannelIdentity
 from core.ports import Notification
 from core.services import conversations
 from tests.channels.telegram.conftest import Rig, press_update
-from tests.channels.telegram.fake_bot_api import FakeBotApi, FakeTime
 from tests.factories import Build
+from tests.fakes.telegram_bot_api import FakeBotApi, FakeTime
 
 
 def test_a_chat_gets_a_short_burst_then_one_message_a_second() -> None:

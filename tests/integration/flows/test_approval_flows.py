@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from bots.gateway import Gateway
 from core.bootstrap import Core
-from core.messaging import ButtonPress, encode_payload
+from core.messaging import ButtonPress, Buttons, encode_payload
 from core.models import ContactRole, Order, OrderStatus
-from core.ports import RecordingNotifier
+from core.ports import Notification, RecordingNotifier
 from core.services import conversations
 from dialogs.flows.approvals import APPROVE_ACTION, REJECT_ACTION
 from dialogs.i18n import t
+from dialogs.notifications import render_notification
 from tests.factories import Build
 from tests.gateway_harness import MY_FLOW_MODULES, ChatUser, engines_for_tests, text_of
 
@@ -72,6 +73,20 @@ async def test_the_approver_approves_and_the_buyer_is_told(core: Core, company: 
         (company.buyer, "order_status", "confirmed")]
     again = await press(approver, APPROVE_ACTION, company.order)
     assert t(locale, "approvals.approved", id=str(company.order)) not in again  # decided once
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_the_approval_request_carries_the_buttons_that_decide(core: Core, company: Company,
+                                                                    locale: str) -> None:
+    request = Notification(company.approver, "approval_request",
+                           {"order_id": company.order, "placed_by": "Ann", "total": "1000.00", "currency": "RUB"})
+    [message] = render_notification(request, locale)
+    assert isinstance(message, Buttons) and "Ann" in message.text
+    approve = next(b for b in message.buttons if b.title == t(locale, "approvals.approve_button"))
+    approver = await person(core, company.approver, locale)
+    adapted = await approver.send(ButtonPress(approve.payload))
+    assert adapted is not None and t(locale, "approvals.approved", id=str(company.order)) in text_of(adapted.messages)
+    assert await status_of(core, company.order) == OrderStatus.CONFIRMED
 
 
 @pytest.mark.parametrize("locale", ["en", "ru"])

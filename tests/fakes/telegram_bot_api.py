@@ -4,6 +4,9 @@ It records every call (method, fields, uploaded files), answers the way Telegram
 ...}` with message objects), serves files for download, hands out queued updates to `getUpdates`, and fails on
 request: `fail("sendMessage", 429, retry_after=3)` makes the next sendMessage a flood error. Failures and
 updates are served first in, first out.
+
+Shared by the channel tests and the turns benchmark (bench/turns_bench.py), which passes `on_call` to learn
+of each reply the moment it arrives instead of scanning `calls`.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import itertools
 import json
 import time
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,7 +63,9 @@ class _Failure:
 
 
 class FakeBotApi:
-    def __init__(self) -> None:
+    def __init__(self, on_call: Callable[[Call], None] | None = None) -> None:
+        """`on_call` is told of every call, failed or not, right after it is recorded."""
+        self.on_call = on_call
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self.updates: deque[dict[str, Any]] = deque()
@@ -124,14 +130,19 @@ class FakeBotApi:
         failures = self._failures.get(method)
         if failures:
             failure = failures.popleft()
-            self.calls.append(Call(method, {**params, "_failed": failure.status}, files))
+            self._record(Call(method, {**params, "_failed": failure.status}, files))
             extra = {"parameters": {"retry_after": failure.retry_after}} if failure.retry_after is not None else {}
             return _error(failure.status, failure.description, **extra)
         result = self._result(method, params, files)
         if isinstance(result, dict) and "message_id" in result:
             params["_message_id"] = result["message_id"]
-        self.calls.append(Call(method, params, files))
+        self._record(Call(method, params, files))
         return _ok(result)
+
+    def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
 
     async def _file(self, request: web.Request) -> web.Response:
         file_id = request.match_info["path"].rsplit("/", 1)[-1]

@@ -1,0 +1,79 @@
+"""Proactive messages (order status, approval requests, back in stock, manager replies) as neutral messages,
+rendered from the locale catalogues in the recipient's language; the channel registry sends them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
+from core.ports import Notification
+from dialogs.flows.approvals import decision_buttons
+from dialogs.i18n import catalogue, format_date, format_money, t
+
+
+def render_notification(notification: Notification, locale: str) -> list[Outbound]:
+    """A notification as neutral messages in `locale`; unknown kinds get a generic line, never an error."""
+    data = notification.data
+    kind = notification.kind
+    if kind == "order_status":
+        order_id = _int(data.get("order_id"))
+        status = str(data.get("status") or "")
+        status_key = f"orders.status.{status}"
+        lines = [t(locale, "notify.order_status", order_id=str(order_id),
+                   status=t(locale, status_key) if _has(locale, status_key) else status)]
+        eta = _date(data.get("eta"))
+        if eta is not None:
+            lines.append(t(locale, "notify.order_eta", date=format_date(eta, locale)))
+        points = _int(data.get("points_accrued"))
+        if points:
+            lines.append(t(locale, "notify.points_accrued", count=points))
+        if order_id:
+            return [Buttons("\n".join(lines), [Button(t(locale, "notify.track_button"),
+                                                      encode_payload("track", order_id))])]
+        return [TextOut("\n".join(lines))]
+    if kind == "approval_request":
+        order_id = _int(data.get("order_id"))
+        total = _money(data.get("total"))
+        currency = str(data.get("currency") or "RUB")
+        text = t(locale, "notify.approval_request", placed_by=str(data.get("placed_by") or ""),
+                 order_id=str(order_id), total=format_money(total, currency, locale))
+        return [Buttons(text, decision_buttons(locale, order_id))] if order_id else [TextOut(text)]
+    if kind == "back_in_stock":
+        return [TextOut(t(locale, "notify.back_in_stock", name=str(data.get("name") or ""),
+                          sku=str(data.get("sku") or "")))]
+    if kind == "manager_reply":
+        text = str(data.get("text") or "")
+        manager = data.get("manager")
+        if manager:
+            return [TextOut(t(locale, "notify.manager_reply", manager=str(manager), text=text))]
+        return [TextOut(t(locale, "notify.manager_reply_anonymous", text=text))]
+    free_text = data.get("text")
+    return [TextOut(str(free_text) if free_text else t(locale, "notify.generic"))]
+
+
+def _has(locale: str, key: str) -> bool:
+    return key in catalogue(locale).entries
+
+
+def _int(value: object) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return 0
+
+
+def _money(value: object) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(0)
+
+
+def _date(value: object) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None

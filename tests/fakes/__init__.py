@@ -1,0 +1,1 @@
+"""Fakes of the services b2bot talks to, shared by the tests and the benchmarks (bench/)."""
