@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.models.base import Base, IdMixin, TimestampMixin
@@ -39,7 +39,7 @@ class StaffUser(IdMixin, TimestampMixin, Base):
     role: Mapped[StaffRole] = mapped_column(String(20))
     phone: Mapped[str | None] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    telegram_user_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)  # Telegram ids pass 2**31
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     external_id: Mapped[str | None] = mapped_column(String(100), unique=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.models.base import Base, IdMixin, utcnow
@@ -15,10 +15,11 @@ class OutboxEvent(IdMixin, Base):
     """An event written in the same transaction as the change it reports; a worker delivers it."""
 
     __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_events_due", "status", "next_attempt_at"),)  # the worker's "what is due"
 
     topic: Mapped[str] = mapped_column(String(50), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)  # pending|delivered|dead
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(500))
