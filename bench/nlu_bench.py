@@ -61,6 +61,10 @@ def run(verbose: bool = False) -> list[dict[str, Any]]:
             _row("CLINC150 10-shot p99 ms", "<= 10", p99, p99 <= 10),
             _row("CLINC150 10-shot parses/s", f">= {5 * RASA_DIET_PARSES_PER_SECOND:.0f}", pps,
                  pps >= 5 * RASA_DIET_PARSES_PER_SECOND),
+            # The CPU-time figure discounts the time other processes held the core (the machine is
+            # shared); the share of messages sent to the sentence encoder explains most of either.
+            _row("CLINC150 10-shot parses/s of CPU time", "report", mean("cpu_parses_per_second"), True),
+            _row("CLINC150 10-shot share sent to the encoder", "report", mean("encoder_share"), True),
             _row("CLINC150 10-shot train seconds", "<= 30", train, train <= 30),
         ]
     return rows

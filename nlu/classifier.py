@@ -1,7 +1,9 @@
 """The embedded intent classifier: a two-stage linear cascade with a calibrated fallback threshold.
 
-Stage 1 is a logistic regression on word+character TF-IDF; it answers alone when the margin between its
-top two probabilities clears `fast_path_margin` (cheap: a dictionary lookup per n-gram). Otherwise stage 2
+Stage 1 is a logistic regression on word+character TF-IDF, for many intents blended with one on the
+encoder's bag of sub-word input embeddings (`SentenceEncoder.bag_of_pieces`); it answers alone when the
+margin between its top two probabilities clears `fast_path_margin` (cheap: a dictionary lookup per n-gram
+and per word). Otherwise stage 2
 embeds the message with the multilingual sentence encoder and blends a second logistic regression on the
 embedding with stage 1 (a weighted geometric mean, renormalised). A confidence under
 `fallback_threshold` becomes `nlu_fallback`.
@@ -33,7 +35,7 @@ from nlu.rasa_yaml import TrainingData
 from nlu.types import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, IntentScore
 
 # Bump when features or the model change in a way that makes cached models stale.
-CODE_VERSION = "cascade-4"
+CODE_VERSION = "cascade-6"
 DEFAULT_CACHE_DIR = Path("var/nlu-cache")
 RANKING_SIZE = 10
 
@@ -46,6 +48,10 @@ class ClassifierConfig:
 
     c_tfidf: float = 30.0
     c_embedding: float = 30.0
+    c_pieces: float = 100.0
+    # Weight of the bag-of-pieces model in stage 1 (a geometric blend with TF-IDF). None: chosen by the
+    # number of intents; 0 leaves it out.
+    pieces_weight: float | None = None
     # Weight of the TF-IDF model in the stage-2 geometric blend (the embedding model is the stronger one).
     # None: chosen by the number of intents (see `_defaults`).
     tfidf_weight: float | None = None
@@ -59,16 +65,49 @@ class ClassifierConfig:
     label_name_examples: bool = True
 
 
-def _defaults(n_classes: int) -> tuple[float, float, float]:
-    """(fast-path margin, fallback threshold, TF-IDF blend weight) for a model with `n_classes` intents.
+@dataclass(frozen=True, slots=True)
+class _Defaults:
+    fast_path_margin: float
+    fallback_threshold: float
+    tfidf_weight: float
+    pieces_weight: float
+
+
+def _defaults(n_classes: int) -> _Defaults:
+    """Cascade settings for a model with `n_classes` intents.
 
     Under 50 intents (b2bot's domain data, 5-fold CV of each nlu.yml): from margin 0.7 up, stage-1 answers
     are as accurate as the blend's; fallback 0.2 and weight 0.3 give the best accuracy. From 50 on
-    (CLINC150 train_full minus each 10-shot draw): margin 0.45 sends ~36% of messages to the encoder at
-    -0.1 point of accuracy versus always encoding; fallback 0.1 is the best accuracy with out-of-scope
-    recall >= 0.6; weight 0.2.
+    (validation: CLINC150 train_full minus each 10-shot draw, mean of the three draws): fallback 0.1 is
+    the best accuracy with out-of-scope recall >= 0.6; weight 0.2. The bag-of-pieces model at weight 0.3
+    lifts stage 1 from 86.1% to 87.1% and, more usefully, makes its margin a better judge: at margin 0.35
+    a quarter fewer messages reach the encoder (27% instead of 36% at 0.45 without it) and accuracy rises
+    by 0.1 point (91.7% on that validation).
     """
-    return (0.7, 0.2, 0.3) if n_classes < 50 else (0.45, 0.1, 0.2)
+    if n_classes < 50:
+        return _Defaults(fast_path_margin=0.7, fallback_threshold=0.2, tfidf_weight=0.3, pieces_weight=0.0)
+    return _Defaults(fast_path_margin=0.35, fallback_threshold=0.1, tfidf_weight=0.2, pieces_weight=0.3)
+
+
+@dataclass(frozen=True, slots=True)
+class PiecesModel:
+    """Logistic regression on centred, l2-normalised bag-of-pieces vectors, in softmax form."""
+
+    mean: FloatArray
+    weights: FloatArray
+    bias: FloatArray
+
+    def log_proba(self, vectors: FloatArray) -> FloatArray:
+        centred = _centre(vectors, self.mean)
+        return _log_softmax(centred @ self.weights + self.bias)
+
+
+def _centre(vectors: FloatArray, mean: FloatArray) -> FloatArray:
+    # Every mean of sub-word embeddings shares a large common component; without it, cosine geometry
+    # (and so the linear model) sees the differences.
+    centred = vectors - mean
+    norms = np.sqrt(np.einsum("ij,ij->i", centred, centred))[:, None]
+    return (centred / np.maximum(norms, 1e-6)).astype(np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +139,16 @@ def _softmax(scores: FloatArray) -> FloatArray:
     return exp / exp.sum()
 
 
+def _log_softmax(scores: FloatArray) -> FloatArray:
+    shifted = scores - scores.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
 class IntentClassifier:
     def __init__(self, classes: Sequence[str], featurizer: NgramFeaturizer, tfidf_weights: FloatArray,
                  tfidf_bias: FloatArray, emb_weights: FloatArray, emb_bias: FloatArray,
-                 config: ClassifierConfig, encoder: SentenceEncoder | None = None) -> None:
+                 config: ClassifierConfig, encoder: SentenceEncoder | None = None,
+                 pieces: PiecesModel | None = None) -> None:
         self.classes = list(classes)
         self.featurizer = featurizer
         # Stored (n_features, n_classes): a message touches few features, and gathering whole rows is
@@ -114,10 +159,12 @@ class IntentClassifier:
         self.emb_bias = emb_bias
         self.config = config
         self._encoder = encoder
-        margin, fallback, weight = _defaults(len(self.classes))
-        self.fast_path_margin = config.fast_path_margin if config.fast_path_margin is not None else margin
-        self.fallback_threshold = config.fallback_threshold if config.fallback_threshold is not None else fallback
-        self.tfidf_weight = config.tfidf_weight if config.tfidf_weight is not None else weight
+        self.pieces = pieces
+        defaults = _defaults(len(self.classes))
+        self.fast_path_margin = _chosen(config.fast_path_margin, defaults.fast_path_margin)
+        self.fallback_threshold = _chosen(config.fallback_threshold, defaults.fallback_threshold)
+        self.tfidf_weight = _chosen(config.tfidf_weight, defaults.tfidf_weight)
+        self.pieces_weight = _chosen(config.pieces_weight, defaults.pieces_weight) if pieces is not None else 0.0
 
     @property
     def encoder(self) -> SentenceEncoder:
@@ -143,16 +190,23 @@ class IntentClassifier:
         encoder = encoder or SentenceEncoder.shared()
         featurizer, tfidf = NgramFeaturizer.fit(texts)
         embeddings = encoder.encode(texts)
+        use_pieces = _chosen(config.pieces_weight, _defaults(len(set(intents))).pieces_weight) > 0
+        bags = encoder.bag_of_pieces(texts) if use_pieces else None
         with threadpool_limits(limits=1, user_api="blas"), warnings.catch_warnings():
             # A few-shot problem is separable long before lbfgs meets its tolerance; the extra
             # iterations would not change a prediction.
             warnings.simplefilter("ignore", ConvergenceWarning)
             tfidf_model = LogisticRegression(C=config.c_tfidf, max_iter=300).fit(tfidf, labels)
             emb_model = LogisticRegression(C=config.c_embedding, max_iter=300).fit(embeddings, labels)
+            pieces = None
+            if bags is not None:
+                mean = bags.mean(axis=0)
+                pieces_model = LogisticRegression(C=config.c_pieces, max_iter=300).fit(_centre(bags, mean), labels)
+                pieces = PiecesModel(mean, *_multiclass_form(pieces_model))
         classes = [str(c) for c in tfidf_model.classes_]
         tfidf_w, tfidf_b = _multiclass_form(tfidf_model)
         emb_w, emb_b = _multiclass_form(emb_model)
-        return cls(classes, featurizer, tfidf_w, tfidf_b, emb_w, emb_b, config, encoder)
+        return cls(classes, featurizer, tfidf_w, tfidf_b, emb_w, emb_b, config, encoder, pieces)
 
     # ------------------------------------------------------------------------------------ inference
     def tfidf_proba(self, text: str) -> FloatArray:
@@ -160,8 +214,16 @@ class IntentClassifier:
         scores = values @ self.tfidf_weights[index] + self.tfidf_bias
         return _softmax(scores)
 
-    def predict(self, text: str, embedding: FloatArray | None = None) -> Prediction:
+    def stage1_proba(self, text: str) -> FloatArray:
         proba = self.tfidf_proba(text)
+        if self.pieces is None or self.pieces_weight <= 0:
+            return proba
+        w = self.pieces_weight
+        log_pieces = self.pieces.log_proba(self.encoder.bag_of_pieces([text]))[0]
+        return _softmax((1.0 - w) * np.log(np.maximum(proba, 1e-12)) + w * log_pieces)
+
+    def predict(self, text: str, embedding: FloatArray | None = None) -> Prediction:
+        proba = self.stage1_proba(text)
         second, first = np.partition(proba, -2)[-2:]
         used_embedding = False
         if first - second < self.fast_path_margin:
@@ -194,6 +256,9 @@ class IntentClassifier:
             "emb_bias": self.emb_bias,
             "config": np.array(json.dumps(asdict(self.config))),
         }
+        if self.pieces is not None:
+            arrays |= {"pieces_mean": self.pieces.mean, "pieces_weights": self.pieces.weights,
+                       "pieces_bias": self.pieces.bias}
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write to a temporary file and rename, so a crash never leaves a half-written model behind.
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
@@ -210,6 +275,9 @@ class IntentClassifier:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
         config = ClassifierConfig(**json.loads(str(arrays["config"])))
+        pieces = None
+        if "pieces_weights" in arrays:
+            pieces = PiecesModel(arrays["pieces_mean"], arrays["pieces_weights"], arrays["pieces_bias"])
         return cls(
             arrays["classes"].tolist(),
             NgramFeaturizer.from_arrays(arrays),
@@ -219,7 +287,12 @@ class IntentClassifier:
             arrays["emb_bias"],
             config,
             encoder,
+            pieces,
         )
+
+
+def _chosen(value: float | None, default: float) -> float:
+    return default if value is None else value
 
 
 def label_phrase(intent: str) -> str | None:

@@ -35,6 +35,11 @@ class EvalReport:
     parses_per_second: float
     train_seconds: float
     from_cache: bool
+    # Share of messages the cascade sent on to the sentence encoder (the slow stage).
+    encoder_share: float = 0.0
+    # Parses per second of this thread's CPU time: on a shared machine, wall time also counts the time
+    # other processes held the core.
+    cpu_parses_per_second: float = 0.0
     errors: tuple[tuple[str, str, str], ...] = field(default=(), repr=False)
 
 
@@ -60,12 +65,16 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
     tp = fp = fn = 0
     has_entities = any(e.entities for e in test_data.examples)
     latencies: list[float] = []
+    encoded = 0
     errors: list[tuple[str, str, str]] = []
+    cpu_started = time.thread_time()
     for example in test_data.examples:
         started = time.perf_counter()
-        predicted = classifier.predict(example.text).top.name
+        prediction = classifier.predict(example.text)
         found = extractor.extract(example.text) if extractor is not None else []
         latencies.append(time.perf_counter() - started)
+        predicted = prediction.top.name
+        encoded += prediction.used_embedding
         if example.intent == OUT_OF_SCOPE_INTENT:
             n_oos += 1
             recalled += predicted in (OUT_OF_SCOPE_INTENT, FALLBACK_INTENT)
@@ -85,6 +94,7 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    cpu_seconds = time.thread_time() - cpu_started
     total = sum(latencies)
     return EvalReport(
         train_path=str(train), test_path=str(test), n_in_scope=n_in, n_out_of_scope=n_oos,
@@ -93,7 +103,9 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
         entity_precision=precision, entity_recall=recall, entity_f1=f1,
         latency_p50_ms=_percentile(latencies, 50) * 1000, latency_p99_ms=_percentile(latencies, 99) * 1000,
         parses_per_second=len(latencies) / total if total else 0.0,
-        train_seconds=loaded.seconds, from_cache=loaded.from_cache, errors=tuple(errors),
+        train_seconds=loaded.seconds, from_cache=loaded.from_cache,
+        encoder_share=encoded / len(latencies) if latencies else 0.0,
+        cpu_parses_per_second=len(latencies) / cpu_seconds if cpu_seconds else 0.0, errors=tuple(errors),
     )
 
 
@@ -110,11 +122,12 @@ def mean_report(reports: Sequence[EvalReport]) -> dict[str, float | None]:
 
 
 _COLUMNS = ("intent_accuracy", "oos_recall", "entity_f1", "latency_p50_ms", "latency_p99_ms",
-            "parses_per_second", "train_seconds")
+            "parses_per_second", "train_seconds", "encoder_share")
 
 
 def format_table(reports: Sequence[EvalReport]) -> str:
-    header = ["train", "accuracy", "oos recall", "entity F1", "p50 ms", "p99 ms", "parses/s", "train s"]
+    header = ["train", "accuracy", "oos recall", "entity F1", "p50 ms", "p99 ms", "parses/s", "train s",
+              "encoded"]
     rows = [[Path(r.train_path).name, *(_fmt(getattr(r, c)) for c in _COLUMNS)] for r in reports]
     if len(reports) > 1:
         rows.append(["mean", *(_fmt(v) for v in mean_report(reports).values())])
