@@ -7,11 +7,14 @@ Latency is measured one message at a time, as the bot sees them.
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sklearn.metrics import f1_score
 
 from nlu.classifier import ClassifierConfig, load_or_train
 from nlu.entities import EntityConfig, EntityExtractor, ProductNameIndex
@@ -26,6 +29,7 @@ class EvalReport:
     n_in_scope: int
     n_out_of_scope: int
     intent_accuracy: float
+    intent_macro_f1: float  # over the in-scope intents of the test file
     oos_recall: float | None
     entity_precision: float | None
     entity_recall: float | None
@@ -67,6 +71,8 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
     latencies: list[float] = []
     encoded = 0
     errors: list[tuple[str, str, str]] = []
+    gold_intents: list[str] = []
+    predicted_intents: list[str] = []
     cpu_started = time.thread_time()
     for example in test_data.examples:
         started = time.perf_counter()
@@ -74,6 +80,8 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
         found = extractor.extract(example.text) if extractor is not None else []
         latencies.append(time.perf_counter() - started)
         predicted = prediction.top.name
+        gold_intents.append(example.intent)
+        predicted_intents.append(predicted)
         encoded += prediction.used_embedding
         if example.intent == OUT_OF_SCOPE_INTENT:
             n_oos += 1
@@ -99,6 +107,7 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
     return EvalReport(
         train_path=str(train), test_path=str(test), n_in_scope=n_in, n_out_of_scope=n_oos,
         intent_accuracy=correct / n_in if n_in else 0.0,
+        intent_macro_f1=macro_f1(gold_intents, predicted_intents),
         oos_recall=recalled / n_oos if n_oos else None,
         entity_precision=precision, entity_recall=recall, entity_f1=f1,
         latency_p50_ms=_percentile(latencies, 50) * 1000, latency_p99_ms=_percentile(latencies, 99) * 1000,
@@ -107,6 +116,14 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
         encoder_share=encoded / len(latencies) if latencies else 0.0,
         cpu_parses_per_second=len(latencies) / cpu_seconds if cpu_seconds else 0.0, errors=tuple(errors),
     )
+
+
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """The mean F1 of the in-scope intents the test file has (out-of-scope answers count as misses)."""
+    labels = sorted({g for g in gold if g != OUT_OF_SCOPE_INTENT})
+    if not labels:
+        return 0.0
+    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0))
 
 
 def _extractor(data: TrainingData, config: EntityConfig | None) -> EntityExtractor:
@@ -121,13 +138,13 @@ def mean_report(reports: Sequence[EvalReport]) -> dict[str, float | None]:
     return {name: avg(name) for name in _COLUMNS}
 
 
-_COLUMNS = ("intent_accuracy", "oos_recall", "entity_f1", "latency_p50_ms", "latency_p99_ms",
-            "parses_per_second", "train_seconds", "encoder_share")
+_COLUMNS = ("intent_accuracy", "intent_macro_f1", "oos_recall", "entity_precision", "entity_recall", "entity_f1",
+            "latency_p50_ms", "latency_p99_ms", "parses_per_second", "train_seconds", "encoder_share")
 
 
 def format_table(reports: Sequence[EvalReport]) -> str:
-    header = ["train", "accuracy", "oos recall", "entity F1", "p50 ms", "p99 ms", "parses/s", "train s",
-              "encoded"]
+    header = ["train", "accuracy", "macro F1", "oos recall", "entity P", "entity R", "entity F1", "p50 ms",
+              "p99 ms", "parses/s", "train s", "encoded"]
     rows = [[Path(r.train_path).name, *(_fmt(getattr(r, c)) for c in _COLUMNS)] for r in reports]
     if len(reports) > 1:
         rows.append(["mean", *(_fmt(v) for v in mean_report(reports).values())])
@@ -142,3 +159,16 @@ def _fmt(value: float | None) -> str:
     if value <= 1.0:
         return f"{value:.4f}"
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def report_json(reports: Sequence[EvalReport]) -> dict[str, object]:
+    """The reports (and their mean, with several) as plain data; the misclassified examples are counted."""
+    def plain(report: EvalReport) -> dict[str, object]:
+        data = {k: v for k, v in dataclasses.asdict(report).items() if k != "errors"}
+        data["errors"] = len(report.errors)
+        return data
+
+    out: dict[str, object] = {"reports": [plain(r) for r in reports]}
+    if len(reports) > 1:
+        out["mean"] = mean_report(reports)
+    return out
