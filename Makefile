@@ -36,7 +36,7 @@ test: lint browser
 	$(BIN)/pytest
 
 bench: $(INSTALLED)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH)  # BENCH="turns_bench checkout_bench" runs some; sizes: BENCH_* variables
 
 clean:
 	rm -rf $(VENV) var

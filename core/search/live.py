@@ -28,9 +28,15 @@ _BUMPED = "catalog_version_bumped"  # in session.info: this transaction changed 
 _LISTENING = "catalog_version_listening"
 
 
+# Built once: every search reads the version, and building the statement cost more than running it.
+_VERSION_QUERY = select(SystemState.value).where(SystemState.name == CATALOG_VERSION)
+# The same read as a column, for a query that checks an index's version in the round trip it makes anyway.
+CATALOG_VERSION_COLUMN = _VERSION_QUERY.scalar_subquery()
+
+
 async def catalog_version(session: AsyncSession) -> int:
     """The committed (or this transaction's) catalogue version; 0 before the first bump."""
-    value = await session.scalar(select(SystemState.value).where(SystemState.name == CATALOG_VERSION))
+    value = await session.scalar(_VERSION_QUERY)
     return int(value or 0)
 
 
@@ -131,6 +137,12 @@ class LiveCatalogIndex:
     def version(self) -> int | None:
         """The catalogue version of the shared index, None before the first search."""
         return None if self._index is None else self._index.version
+
+    def latest(self, session: AsyncSession) -> CatalogIndex | None:
+        """The index last built, unchecked: for a caller that reads `CATALOG_VERSION_COLUMN` with its own
+        query and falls back to `current` when it differs. None when there is none yet, or when this
+        session's transaction changed the catalogue (it needs its private index)."""
+        return None if session.info.get(_BUMPED) else self._index
 
     async def current(self, session: AsyncSession) -> CatalogIndex:
         if session.info.get(_BUMPED):

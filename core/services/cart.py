@@ -15,9 +15,9 @@ from core.config import Settings
 from core.domain import loyalty as loyalty_rules
 from core.domain.access import Actor
 from core.domain.money import to_money
-from core.errors import DomainError, InvalidInput, NotFound, QuantityRuleViolation
+from core.errors import AccessDenied, DomainError, InvalidInput, NotFound, QuantityRuleViolation
 from core.models import Cart, CartLine, Company, Contact, DeliveryQuote, Product, utcnow
-from core.services import accounts, delivery, loyalty, pricing, stock
+from core.services import delivery, loyalty, pricing, stock
 
 ZERO = Decimal("0.00")
 MAX_COMMENT = 1000
@@ -451,11 +451,14 @@ async def set_comment(session: AsyncSession, actor: Actor, comment: str | None) 
 
 async def contact_and_company(session: AsyncSession, actor: Actor) -> tuple[Contact, Company]:
     """The actor's contact and company; guests, and contacts of another company, are refused."""
-    contact_id, _ = actor.require_contact()
-    company = await accounts.company_of(session, actor)
-    contact = await session.get(Contact, contact_id)  # already loaded and checked by company_of
-    assert contact is not None
-    return contact, company
+    contact_id, company_id = actor.require_contact()
+    # Both rows in one round trip (every cart view starts here); the checks are `accounts.company_of`'s.
+    row = (await session.execute(
+        select(Contact, Company).join(Company, Company.id == Contact.company_id).where(Contact.id == contact_id)
+    )).first()
+    if row is None or row[0].company_id != company_id or not row[0].is_active:
+        raise AccessDenied("not your company's data")
+    return row[0], row[1]
 
 
 async def _cart_for(session: AsyncSession, contact: Contact, company: Company) -> Cart:

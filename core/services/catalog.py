@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import get_args
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -21,7 +21,7 @@ from core.domain.names import localized
 from core.errors import InvalidInput, NotFound
 from core.models import Company, DemandSignal, Product, StockLevel
 from core.search.index import CatalogIndex, SearchKind
-from core.search.live import bump_catalog_version, live_index
+from core.search.live import CATALOG_VERSION_COLUMN, bump_catalog_version, live_index
 from core.services.pricing import ProductPrice, prices_for
 from core.services.stock import Incoming, WarehouseStock, availability
 from core.uow import UnitOfWork
@@ -163,7 +163,18 @@ async def get_by_sku(source: SessionSource, actor: Actor, sku: str) -> ProductSu
     """The active product with this SKU (any case; spaces and dashes optional when unambiguous)."""
     session = _session(source)
     text = _valid_query(sku, allow_empty=False)
-    index = await live_index(session).current(session)
+    live = live_index(session)
+    latest = live.latest(session)
+    if latest is not None:
+        # Optimistically, the index in hand: the product's row comes with the committed catalogue version,
+        # and when that is the index's own, the index answered for the committed catalogue. A round trip
+        # fewer than checking the version first; otherwise (or for an unknown SKU) the checked way below.
+        product_id = latest.sku_exact(text)
+        if product_id is not None:
+            found, version = await _summaries_at(session, actor, latest, [product_id])
+            if version == latest.version and product_id in found:
+                return found[product_id]
+    index = await live.current(session)
     product_id = index.sku_exact(text)
     found = await _summaries(session, actor, index, [product_id]) if product_id is not None else {}
     if product_id not in found:
@@ -276,37 +287,46 @@ async def _pricing_company(session: AsyncSession, actor: Actor) -> Company | Non
     return company if company is not None and company.is_active else None
 
 
+# Names and total free units of a page in one round trip, the statement built once (building it per
+# search cost more than running it).
+_SUMMARY_ROWS = select(
+    Product.id,
+    Product.sku,
+    Product.name,
+    Product.name_ru,
+    Product.unit,
+    Product.pack_size,
+    Product.min_order_qty,
+    Product.category_id,
+    select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+    .where(StockLevel.product_id == Product.id)
+    .correlate(Product)
+    .scalar_subquery(),
+    CATALOG_VERSION_COLUMN,
+).where(Product.id.in_(bindparam("ids", expanding=True)), Product.is_active.is_(True))
+
+
 async def _summaries(
     session: AsyncSession, actor: Actor, index: CatalogIndex, product_ids: Sequence[int]
 ) -> dict[int, ProductSummary]:
     """Summaries of the still-active products among `product_ids`, by id."""
+    return (await _summaries_at(session, actor, index, product_ids))[0]
+
+
+async def _summaries_at(
+    session: AsyncSession, actor: Actor, index: CatalogIndex, product_ids: Sequence[int]
+) -> tuple[dict[int, ProductSummary], int | None]:
+    """Summaries by id, and the catalogue version read with them (None when no product was found)."""
     ids = sorted(set(product_ids))
     if not ids:
-        return {}
-    # Names and total free units in one round trip: a result page should cost few queries.
-    available = (
-        select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
-        .where(StockLevel.product_id == Product.id)
-        .correlate(Product)
-        .scalar_subquery()
-    )
-    rows = await session.execute(
-        select(
-            Product.id,
-            Product.sku,
-            Product.name,
-            Product.name_ru,
-            Product.unit,
-            Product.pack_size,
-            Product.min_order_qty,
-            Product.category_id,
-            available,
-        ).where(Product.id.in_(ids), Product.is_active.is_(True))
-    )
-    company = await _pricing_company(session, actor)
-    prices = await prices_for(session, company, ids) if company else {}
+        return {}, None
+    rows = (await session.execute(_SUMMARY_ROWS, {"ids": ids})).all()
+    # The company is read with its prices (an inactive one gets none): a round trip fewer.
+    prices = await prices_for(session, actor.company_id, ids) if rows and actor.company_id is not None else {}
     result: dict[int, ProductSummary] = {}
-    for product_id, sku, name, name_ru, unit, pack_size, min_order_qty, category_id, free in rows:
+    version: int | None = None
+    for product_id, sku, name, name_ru, unit, pack_size, min_order_qty, category_id, free, seen in rows:
+        version = int(seen or 0)
         price = prices.get(product_id)
         result[product_id] = ProductSummary(
             id=product_id,
@@ -320,7 +340,7 @@ async def _summaries(
             unit_price=price.unit_price(min_order_qty) if price else None,
             currency=price.currency if price else None,
         )
-    return result
+    return result, version
 
 
 async def _alternatives(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import Executable, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -44,47 +44,55 @@ class ProductPrice:
         return to_money(self.unit_price(quantity) * quantity)
 
 
+def _prices_query(*, active_only: bool) -> Executable:
+    """Prices of products (`ids`) in every list that may apply to a company (`company_id`), with its tier."""
+    applies = or_(PriceList.company_id == Company.id, PriceList.tier == Company.price_tier, PriceList.tier == BASE_TIER)
+    if active_only:
+        applies = and_(applies, Company.is_active.is_(True))
+    return (
+        select(Price.product_id, Price.min_qty, Price.amount, PriceList.id, PriceList.code, PriceList.currency,
+               PriceList.company_id, PriceList.tier, Company.price_tier)
+        .join_from(Price, PriceList, PriceList.id == Price.price_list_id)
+        .join(Company, Company.id == bindparam("company_id"))
+        .where(Price.product_id.in_(bindparam("ids", expanding=True)), applies)
+        .order_by(Price.product_id, Price.min_qty)
+    )
+
+
+# Built once: prices are read on every search, card and cart, and building the statement cost more than running it.
+_PRICES_FOR_COMPANY = _prices_query(active_only=False)
+_PRICES_FOR_ACTIVE_COMPANY = _prices_query(active_only=True)
+
+
 async def prices_for(
-    session: AsyncSession, company: Company, product_ids: Iterable[int]
+    session: AsyncSession, company: Company | int, product_ids: Iterable[int]
 ) -> dict[int, ProductPrice]:
-    """The effective price of each product for `company`; products without any price are absent."""
+    """The effective price of each product for `company`; products without any price are absent.
+
+    `company` may be given by id: then it is read in the same query, and an inactive company gets no prices.
+    One round trip either way: the lists that may apply come joined to their prices.
+    """
     ids = sorted(set(product_ids))
     if not ids:
         return {}
-    lists = (
-        await session.scalars(
-            select(PriceList).where(
-                or_(
-                    PriceList.company_id == company.id,
-                    PriceList.tier == company.price_tier,
-                    PriceList.tier == BASE_TIER,
-                )
-            )
-        )
-    ).all()
-    # Most specific first: the company's own list, then its tier, then the base list.
-    ranked = sorted(
-        lists, key=lambda pl: 0 if pl.company_id == company.id else 1 if pl.tier == company.price_tier else 2
-    )
-    if not ranked:
-        return {}
-    rows = await session.execute(
-        select(Price.product_id, Price.price_list_id, Price.min_qty, Price.amount)
-        .where(Price.product_id.in_(ids), Price.price_list_id.in_([pl.id for pl in ranked]))
-        .order_by(Price.product_id, Price.min_qty)
-    )
-    by_product: dict[int, dict[int, list[PriceBreak]]] = {}
-    for product_id, list_id, min_qty, amount in rows:
-        by_product.setdefault(product_id, {}).setdefault(list_id, []).append(PriceBreak(min_qty, amount))
-    result: dict[int, ProductPrice] = {}
-    for product_id, per_list in by_product.items():
-        for price_list in ranked:
-            if price_list.id in per_list:
-                result[product_id] = ProductPrice(
-                    product_id, price_list.currency, price_list.code, tuple(per_list[price_list.id])
-                )
-                break
-    return result
+    if isinstance(company, Company):
+        company_id = company.id
+        statement = _PRICES_FOR_COMPANY
+    else:
+        company_id = company
+        statement = _PRICES_FOR_ACTIVE_COMPANY
+    rows = await session.execute(statement, {"company_id": company_id, "ids": ids})
+    # Per product, the most specific list wins: the company's own, then its tier's, then the base list.
+    best: dict[int, tuple[int, int, str, str, list[PriceBreak]]] = {}
+    for product_id, min_qty, amount, list_id, code, currency, list_company_id, list_tier, company_tier in rows:
+        rank = 0 if list_company_id == company_id else 1 if list_tier == company_tier else 2
+        held = best.get(product_id)
+        if held is None or rank < held[0]:
+            best[product_id] = (rank, list_id, code, currency, [PriceBreak(min_qty, amount)])
+        elif held[1] == list_id:
+            held[4].append(PriceBreak(min_qty, amount))
+    return {product_id: ProductPrice(product_id, currency, code, tuple(breaks))
+            for product_id, (_rank, _list_id, code, currency, breaks) in best.items()}
 
 
 def check_quantity(product: Product, quantity: int, settings: Settings) -> None:

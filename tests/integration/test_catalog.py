@@ -195,6 +195,20 @@ async def test_another_companys_own_price_never_leaks(core: Core) -> None:
     assert card.price is not None and [b.amount for b in card.price.breaks] == [Decimal("100.00")]
 
 
+async def test_a_deactivated_company_sees_the_catalogue_without_prices(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        await build.product(sku="GL-3", name="Vinyl gloves", price="100.00")
+        actor, company, _ = await build.actor()
+        company.is_active = False
+        await bump_catalog_version(uow.session)
+        await uow.commit()
+    async with core.uow() as uow:
+        by_sku = await catalog.get_by_sku(uow, actor, "GL-3")
+        listed = await catalog.search_products(uow, actor, "vinyl gloves")
+    assert by_sku.unit_price is None and listed.items[0].unit_price is None
+
+
 async def test_inactive_products_are_hidden_everywhere(core: Core) -> None:
     async with core.uow() as uow:
         build = Build(uow.session)
@@ -209,6 +223,23 @@ async def test_inactive_products_are_hidden_everywhere(core: Core) -> None:
                 await catalog.product_card(uow, GUEST, lookup, core.settings)
         with pytest.raises(NotFound):
             await catalog.get_by_sku(uow, GUEST, "OLD-1")
+
+
+async def test_sku_lookup_answers_for_the_committed_catalogue_when_a_sku_moved(core: Core) -> None:
+    products = await _paper_and_pens(core)
+    async with core.uow() as uow:
+        assert (await catalog.get_by_sku(uow, GUEST, "PEN-BL-1")).id == products["pen"].id  # index built
+    async with core.uow() as uow:
+        # The SKU passes from one product to another: the index in hand would name the old one.
+        await uow.session.execute(update(Product).where(Product.id == products["pen"].id).values(sku="PEN-OLD"))
+        await uow.session.execute(update(Product).where(Product.id == products["a3"].id).values(sku="PEN-BL-1"))
+        await bump_catalog_version(uow.session)
+        await uow.commit()
+    async with core.uow() as uow:
+        assert (await catalog.get_by_sku(uow, GUEST, "PEN-BL-1")).id == products["a3"].id
+        assert (await catalog.get_by_sku(uow, GUEST, "pen-old")).id == products["pen"].id
+        with pytest.raises(NotFound):
+            await catalog.get_by_sku(uow, GUEST, "A3-80")
 
 
 async def test_index_follows_catalog_changes_once_the_version_is_bumped(core: Core) -> None:

@@ -237,6 +237,32 @@ async def test_a_refused_order_leaves_nothing_behind(core: Core) -> None:
     assert await _count(core, CartLine) == 2
 
 
+async def test_stock_taken_between_the_check_and_the_reservation_still_refuses_and_leaves_nothing(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = await _shop(core, on_hand=10)
+    async with core.uow() as uow:
+        await Build(uow.session).loyalty(shop.company, 100)
+        await uow.commit()
+    await _fill(core, shop.actor, (shop.product, 5))
+    async with core.uow() as uow:
+        await cart.set_points(uow.session, shop.actor, 50)
+        await uow.commit()
+
+    async def taken_meanwhile(*_args: object, **_kwargs: object) -> list[tuple[int, int]]:
+        # What a competitor's commit between our stock read and our UPDATE looks like: no row matches.
+        raise InsufficientStock("not enough stock", product_id=shop.product.id, requested=5, available=0)
+
+    monkeypatch.setattr(orders.stock, "reserve", taken_meanwhile)
+    with pytest.raises(InsufficientStock) as refused:
+        await _place(core, shop.actor)
+    assert refused.value.details["sku"] == shop.product.sku
+    assert (await _count(core, Order), await _count(core, StockReservation), await _count(core, OutboxEvent)) == (
+        0, 0, 0)
+    assert await _count(core, LoyaltyEntry) == 1
+    assert await _count(core, CartLine) == 1
+
+
 async def test_an_empty_cart_is_refused(core: Core) -> None:
     shop = await _shop(core)
     with pytest.raises(InvalidInput):
