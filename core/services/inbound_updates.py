@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
@@ -37,19 +37,16 @@ async def record(
     """Record an update; its row id, or None when this (channel, external id) was recorded before."""
     if not channel or not external_id or len(external_id) > MAX_EXTERNAL_ID:
         raise InvalidInput("an update needs a channel and an id of at most 100 characters")
-    seen = await session.scalar(
-        select(InboundUpdate.id).where(InboundUpdate.channel == channel, InboundUpdate.external_id == external_id)
+    # One round trip: INSERT .. ON CONFLICT DO NOTHING RETURNING id answers both "new" and "seen before",
+    # and a concurrent delivery of the same update cannot abort the caller's transaction.
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    row_id = await session.scalar(
+        dialect.insert(InboundUpdate)
+        .values(channel=channel, external_id=external_id, payload=dict(payload), received_at=now)
+        .on_conflict_do_nothing(index_elements=[InboundUpdate.channel, InboundUpdate.external_id])
+        .returning(InboundUpdate.id)
     )
-    if seen is not None:
-        return None
-    row = InboundUpdate(channel=channel, external_id=external_id, payload=dict(payload), received_at=now)
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:  # a concurrent delivery of the same update won the insert
-        return None
-    return row.id
+    return None if row_id is None else int(row_id)
 
 
 async def finish(session: AsyncSession, update_id: int, *, now: dt.datetime, error: str | None = None) -> None:
