@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'b2bot.sqlite3'}"
     database_schema: str | None = None  # PostgreSQL search_path; the tests use one schema per run
     database_echo: bool = False
+    # Check each pooled PostgreSQL connection with a round trip before use. Off: a connection a server restart
+    # broke fails its one request and the pool is then refreshed; on: safer through flaky networks.
+    database_pool_pre_ping: bool = False
     redis_url: str | None = None
 
     # Secrets: refused at their defaults outside development and tests.

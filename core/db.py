@@ -21,7 +21,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=True)
+        kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=settings.database_pool_pre_ping)
         if settings.database_schema:
             kwargs["connect_args"] = {"server_settings": {"search_path": settings.database_schema}}
     engine = create_async_engine(url, **kwargs)
