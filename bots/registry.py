@@ -30,6 +30,11 @@ from dialogs.notifications import render_notification
 log = logging.getLogger(__name__)
 
 
+class RecipientUnreachable(Exception):
+    """A sender cannot reach this user (blocked the bot, not on the messenger); their identity is now marked
+    unreachable, and the registry moves on to the contact's next identity."""
+
+
 class ChannelSender(Protocol):
     """Sends messages to one user of one channel; `capabilities` says what it can show."""
 

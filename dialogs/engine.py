@@ -275,9 +275,12 @@ class _Run(Generic[S]):
                     return action, None
         return None
 
+    def confident(self, parse: Parse) -> bool:
+        return parse.intent not in FALLBACK_INTENTS and parse.confidence >= self.engine.confidence_threshold
+
     def meant_elsewhere(self, parse: Parse, step: Step[S]) -> bool:
         """A confident intent that the current flow does not own, and nothing in it that answers `step`."""
-        if parse.intent in FALLBACK_INTENTS or parse.confidence < self.engine.confidence_threshold:
+        if not self.confident(parse):
             return False
         frame = self.state.current
         if frame is not None and parse.intent in self.flow_of(frame).intents:
@@ -286,7 +289,7 @@ class _Run(Generic[S]):
 
     async def route(self, parse: Parse) -> list[Outbound] | None:
         """Answer a confident parse: a global intent or a flow's intent; None when it is not confident."""
-        if parse.intent in FALLBACK_INTENTS or parse.confidence < self.engine.confidence_threshold:
+        if not self.confident(parse):
             return None
         if parse.intent in HELP_INTENTS:
             return await self.global_action(HELP_ACTION, None)

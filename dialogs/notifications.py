@@ -9,7 +9,8 @@ from decimal import Decimal, InvalidOperation
 from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
 from core.ports import Notification
 from dialogs.flows.approvals import decision_buttons
-from dialogs.i18n import catalogue, format_date, format_money, t
+from dialogs.flows.orders import status_name
+from dialogs.i18n import format_date, format_money, t
 
 
 def render_notification(notification: Notification, locale: str) -> list[Outbound]:
@@ -18,10 +19,8 @@ def render_notification(notification: Notification, locale: str) -> list[Outboun
     kind = notification.kind
     if kind == "order_status":
         order_id = _int(data.get("order_id"))
-        status = str(data.get("status") or "")
-        status_key = f"orders.status.{status}"
         lines = [t(locale, "notify.order_status", order_id=str(order_id),
-                   status=t(locale, status_key) if _has(locale, status_key) else status)]
+                   status=status_name(str(data.get("status") or ""), locale))]
         eta = _date(data.get("eta"))
         if eta is not None:
             lines.append(t(locale, "notify.order_eta", date=format_date(eta, locale)))
@@ -34,10 +33,8 @@ def render_notification(notification: Notification, locale: str) -> list[Outboun
         return [TextOut("\n".join(lines))]
     if kind == "approval_request":
         order_id = _int(data.get("order_id"))
-        total = _money(data.get("total"))
-        currency = str(data.get("currency") or "RUB")
         text = t(locale, "notify.approval_request", placed_by=str(data.get("placed_by") or ""),
-                 order_id=str(order_id), total=format_money(total, currency, locale))
+                 order_id=str(order_id), total=total_of(notification, locale))
         return [Buttons(text, decision_buttons(locale, order_id))] if order_id else [TextOut(text)]
     if kind == "back_in_stock":
         return [TextOut(t(locale, "notify.back_in_stock", name=str(data.get("name") or ""),
@@ -52,8 +49,10 @@ def render_notification(notification: Notification, locale: str) -> list[Outboun
     return [TextOut(str(free_text) if free_text else t(locale, "notify.generic"))]
 
 
-def _has(locale: str, key: str) -> bool:
-    return key in catalogue(locale).entries
+def total_of(notification: Notification, locale: str) -> str:
+    """The notification's `total` in its `currency` (RUB when unsaid), formatted for `locale`."""
+    data = notification.data
+    return format_money(_money(data.get("total")), str(data.get("currency") or "RUB"), locale)
 
 
 def _int(value: object) -> int:

@@ -32,6 +32,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Message, ReplyKeyboardMarkup
 
 from bots.pacing import RateLimiter
+from bots.registry import RecipientUnreachable
 from bots.telegram.translate import CHANNEL, TELEGRAM_CAPABILITIES, Outgoing, to_outgoing
 from core.messaging import Button, Outbound
 from core.services import reachability
@@ -44,10 +45,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
-
-
-class RecipientUnreachable(Exception):
-    """The user blocked the bot (or deleted their account); their identity is now marked unreachable."""
 
 
 def create_bot(token: str, api_base: str = "https://api.telegram.org") -> Bot:

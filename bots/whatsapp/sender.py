@@ -20,7 +20,6 @@ import logging
 import time
 import zlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 import httpx
@@ -28,7 +27,7 @@ from sqlalchemy import select
 
 from bots.fallback import adapt
 from bots.pacing import RateLimiter
-from bots.registry import Receipt
+from bots.registry import Receipt, RecipientUnreachable
 from bots.whatsapp.graph import GraphApi, GraphError
 from bots.whatsapp.translate import CHANNEL, WHATSAPP_CAPABILITIES, Request, template_request, to_requests
 from core.config import Settings
@@ -37,8 +36,9 @@ from core.models import ChannelIdentity
 from core.ports import Clock, Notification, SystemClock
 from core.services import conversations, held_notifications, reachability
 from core.uow import UnitOfWorkFactory
-from dialogs.i18n import catalogue, choose_locale, format_money, t
-from dialogs.notifications import render_notification
+from dialogs.flows.orders import status_name
+from dialogs.i18n import choose_locale
+from dialogs.notifications import render_notification, total_of
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,6 @@ THROTTLED_PAIR = 131056  # too many messages to one recipient in a short time
 UNDELIVERABLE = frozenset({131026})  # not a WhatsApp user, or blocked the business
 OUTSIDE_WINDOW = 131047  # "re-engagement message": the 24 hours are over
 RETRIED_CODES = frozenset({1, 2, 131000, 131016})  # Meta's transient errors
-
-
-class RecipientUnreachable(Exception):
-    """WhatsApp cannot deliver to this user; their identity is now marked unreachable."""
 
 
 class OutsideWindow(Exception):
@@ -236,21 +232,11 @@ def template_parameters(notification: Notification, locale: str, messages: Seque
     """The body parameters of a notification's template, in the order the README documents per kind."""
     data = notification.data
     if notification.kind == "order_status":
-        status = str(data.get("status") or "")
-        key = f"orders.status.{status}"
-        label = t(locale, key) if key in catalogue(locale).entries else status
-        return [str(data.get("order_id") or ""), label]
+        return [str(data.get("order_id") or ""), status_name(str(data.get("status") or ""), locale)]
     if notification.kind == "back_in_stock":
         return [str(data.get("name") or ""), str(data.get("sku") or "")]
     if notification.kind == "approval_request":
-        total = format_money(_decimal(data.get("total")), str(data.get("currency") or "RUB"), locale)
-        return [str(data.get("placed_by") or ""), str(data.get("order_id") or ""), total]
+        return [str(data.get("placed_by") or ""), str(data.get("order_id") or ""), total_of(notification, locale)]
     texts = [getattr(message, "text", "") or "" for message in messages]
     return [" ".join(" ".join(texts).split())[:1000]]
 
-
-def _decimal(value: object) -> Decimal:
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return Decimal(0)

@@ -211,7 +211,7 @@ async def product_card(source: SessionSource, actor: Actor, product: int | str, 
     return ProductCard(
         id=found.id,
         sku=found.sku,
-        name=localized(found.name, found.name_ru, actor.locale),
+        name=found.display_name(actor.locale),
         description=found.description,
         unit=found.unit,
         pack_size=found.pack_size,

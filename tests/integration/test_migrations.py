@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
-from core.bootstrap import Core
+from core.bootstrap import Core, build_core
 from core.config import Settings
 from core.migrate import alembic_config, upgrade
 from core.models import Base
@@ -40,8 +40,6 @@ async def test_every_migration_goes_down_and_up_again(tmp_path: Path) -> None:
         upgrade(settings)
 
     await asyncio.to_thread(round_trip)
-    from core.bootstrap import build_core
-
     built = build_core(settings)
     try:
         async with built.engine.connect() as connection:
