@@ -22,6 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
+
 TOKEN = "123456:TEST-fake-token"
 BOT_USERNAME = "b2bot_test_bot"
 _TRUE_METHODS = frozenset({"sendChatAction", "answerCallbackQuery", "setWebhook", "deleteWebhook"})
@@ -72,7 +74,7 @@ class FakeBotApi:
         self.drained = asyncio.Event()  # set when getUpdates found nothing to hand out
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._message_ids = itertools.count(1000)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer()
         self.base = ""
 
     # Control --------------------------------------------------------------------------------------
@@ -109,18 +111,10 @@ class FakeBotApi:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        port = server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = await self._server.start(app)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.stop()
 
     async def _method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_server import LocalServer
+
 TOKEN = "EAAG-test-access-token"
 PHONE_NUMBER_ID = "106540352242922"
 VERSION = "v21.0"
@@ -81,7 +83,7 @@ class FakeGraphApi:
         self.files: dict[str, tuple[bytes, str, int]] = {}  # media id -> (data, mime type, declared size)
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer()
         self.base = ""  # the server's root
         self.api_base = ""  # what WHATSAPP_API_BASE is set to
 
@@ -110,19 +112,11 @@ class FakeGraphApi:
         app.router.add_post(f"/{VERSION}/{{phone}}/media", self._upload)
         app.router.add_get(f"/{VERSION}/{{media_id}}", self._media_info)
         app.router.add_get("/download/{media_id}", self._download)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        server = site._server
-        assert server is not None and server.sockets
-        port = server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = await self._server.start(app)
         self.api_base = f"{self.base}/{VERSION}"
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.stop()
 
     def _refused(self, request: web.Request, kind: str, body: dict[str, Any],
                  files: dict[str, bytes] | None = None) -> web.Response | None:
