@@ -6,20 +6,23 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.config import Settings
+from core.sqlite_inloop import connector
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """An engine for `settings.database_url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    """An engine for `settings.database_url`. SQLite runs on the event loop's thread (`core.sqlite_inloop`)
+    with WAL and foreign keys on."""
     url = settings.database_url
     kwargs: dict[str, Any] = {"echo": settings.database_echo}
     if url.startswith("sqlite"):
-        database = url.split("///", 1)[-1]
-        if database and database != ":memory:":
+        database = make_url(url).database or ":memory:"
+        if database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["async_creator"] = connector(database)
     else:
         kwargs.update(pool_size=20, max_overflow=20, pool_pre_ping=settings.database_pool_pre_ping)
         if settings.database_schema:
