@@ -17,7 +17,7 @@ def catalogue(size: int, seed: int = 7) -> ProductNameIndex:
     rng = random.Random(seed)
     entries = []
     for n in range(size):
-        words = rng.sample(WORDS, rng.randint(2, 4)) + [str(rng.choice((10, 20, 50, 80, 100, 500)))]
+        words = [*rng.sample(WORDS, rng.randint(2, 4)), str(rng.choice((10, 20, 50, 80, 100, 500)))]
         entries.append((f"SKU-{n}", " ".join(words), ()))
     return ProductNameIndex(entries)
 
