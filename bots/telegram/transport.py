@@ -9,12 +9,13 @@ never finished (the process died after the ack) is handled by `TelegramChannel.r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import hmac
 import io
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 from aiogram import Bot
@@ -33,6 +34,7 @@ from sqlalchemy import select
 from bots.fallback import presenter
 from bots.gateway import Gateway
 from bots.recorded import REPLAY_AFTER, RecordedUpdates
+from bots.registry import RecipientUnreachable
 from bots.telegram.sender import Sleep, TelegramSender
 from bots.telegram.translate import (
     CHANNEL,
@@ -63,14 +65,17 @@ WEBHOOK_PATH = "/telegram/webhook"
 MAX_UPDATE_BYTES = 1_000_000
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _KEYBOARD_COMMANDS = ("/start", "/menu", "/lang", "/language")
+TYPING_AFTER_S = 0.5  # a turn still running after this long shows "typing…"
 
 
 class TelegramChannel:
     """Handles Telegram updates for one bot: from the raw JSON to the answer sent."""
 
-    def __init__(self, core: Core, gateway: Gateway | Callable[[], Gateway], sender: TelegramSender) -> None:
+    def __init__(self, core: Core, gateway: Gateway | Callable[[], Gateway], sender: TelegramSender, *,
+                 typing_after: float = TYPING_AFTER_S) -> None:
         """`gateway` may be a function returning it: the app builds its routes before the runtime exists."""
         self.core = core
+        self.typing_after = typing_after
         self._gateway = gateway
         self.sender = sender
         self.bot: Bot = sender.bot
@@ -126,22 +131,22 @@ class TelegramChannel:
             log.debug("Telegram update ignored: %s", event.reason)
 
     async def _turn(self, event: UserMessage) -> None:
-        await self._typing(event.chat_id)
-        content = event.content
-        if event.document is not None:
-            upload = await self._download(event, event.document)
-            if upload is None:
-                return
-            content = upload
-        preface: tuple[Outbound, ...] = ()
-        if event.start_token is not None:
-            preface = await self._redeem(event, event.start_token)
-        inbound = event.inbound(content)
-        gateway = self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
-        adapted = await gateway.handle(inbound, self._present)
-        if adapted is None:
-            return  # a redelivered message, or a manager has the conversation
-        keyboard = await self._menu_keyboard(event) if _changes_menu(event) else None
+        async with self._typing_if_slow(event.chat_id):
+            content = event.content
+            if event.document is not None:
+                upload = await self._download(event, event.document)
+                if upload is None:
+                    return
+                content = upload
+            preface: tuple[Outbound, ...] = ()
+            if event.start_token is not None:
+                preface = await self._redeem(event, event.start_token)
+            inbound = event.inbound(content)
+            gateway = self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
+            adapted = await gateway.handle(inbound, self._present)
+            if adapted is None:
+                return  # a redelivered message, or a manager has the conversation
+            keyboard = await self._menu_keyboard(event) if _changes_menu(event) else None
         await self.sender.send(event.user_id, (*preface, *adapted.messages), reply_keyboard=keyboard)
 
     async def _download(self, event: UserMessage, document: DocumentRef) -> FileUpload | None:
@@ -198,10 +203,29 @@ class TelegramChannel:
             )
         await self.sender.send(str(chat_id), [TextOut(t(choose_locale(saved, locale_hint), key, **params))])
 
+    @contextlib.asynccontextmanager
+    async def _typing_if_slow(self, chat_id: int) -> AsyncIterator[None]:
+        """Shows "typing…" in the chat once the work inside has taken `typing_after` seconds: a turn answered
+        sooner costs no Bot API call for it. An action already on its way is awaited, so it never follows the
+        answer (which would show "typing…" under a finished reply)."""
+        typing: asyncio.Task[None] | None = None
+
+        def start() -> None:
+            nonlocal typing
+            typing = asyncio.create_task(self._typing(chat_id))
+
+        timer = asyncio.get_running_loop().call_later(self.typing_after, start)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            if typing is not None:
+                await typing
+
     async def _typing(self, chat_id: int) -> None:
         try:
             await self.sender.call(chat_id, SendChatAction(chat_id=chat_id, action="typing"))
-        except TelegramAPIError as failure:  # a courtesy: the turn goes on without it
+        except (TelegramAPIError, RecipientUnreachable) as failure:  # a courtesy: the turn goes on without it
             log.info("typing action for chat %s failed: %s", chat_id, failure)
 
     async def _answer_callback(self, callback_id: str, text: str | None) -> None:

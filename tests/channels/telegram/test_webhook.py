@@ -33,7 +33,6 @@ async def test_a_text_message_is_answered_through_the_gateway_and_recorded(rig: 
     assert response.status_code == 200
     sent = rig.api.messages(555001)
     assert sent and "Alpha Trade" in sent[0].text
-    assert rig.api.sent("sendChatAction", 555001)[0].params["action"] == "typing"
     async with core.uow() as uow:
         update = await uow.session.scalar(select(InboundUpdate))
     assert update is not None and update.external_id == "100000001" and update.processed_at is not None
