@@ -52,13 +52,12 @@ class Gateway:
             inbound = replace(inbound, content=Text("/menu"))
         services = Services(core=self.core, channel=inbound.channel, identity_id=admitted.identity.id,
                             conversation_id=admitted.conversation.id)
-        adapted = await engine.process(inbound, admitted.actor, services, user_locale=admitted.identity.locale,
-                                       present=present)
+        processed = await engine.process_turn(inbound, admitted.actor, services,
+                                              user_locale=admitted.identity.locale, present=present)
+        adapted = processed.adapted
         if admitted.preface:
             adapted = Adapted((*admitted.preface, *adapted.messages), adapted.choices)
-        state = await engine.store.load(inbound.conversation_key)
-        chosen = state.locale if state is not None else None
-        await self._record_answer(admitted, adapted, chosen)
+        await self._record_answer(admitted, adapted, processed.chosen_locale)
         return adapted
 
     @staticmethod
@@ -71,17 +70,17 @@ class Gateway:
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             session = uow.session
-            identity = await conversations.resolve_identity(session, inbound.channel, inbound.external_user_id,
-                                                            now=now, locale_hint=inbound.locale_hint)
-            conversation = await conversations.conversation_for(session, identity)
-            fresh = await conversations.log_inbound(session, conversation.id, inbound.message_id,
-                                                    conversations.describe_content(inbound.content), now=now)
-            if not fresh:
+            arrival = await conversations.receive_inbound(
+                session, inbound.channel, inbound.external_user_id, inbound.message_id,
+                conversations.describe_content(inbound.content), now=now, locale_hint=inbound.locale_hint,
+            )
+            if arrival is None:
                 return None
+            identity, conversation, actor = arrival.identity, arrival.conversation, arrival.actor
             preface: tuple[TextOut, ...] = ()
             if isinstance(inbound.content, SharedContact):
                 identity, conversation, preface = await self._shared_contact(session, inbound.content, identity)
-            actor = await conversations.actor_for(session, identity)
+                actor = await conversations.actor_for(session, identity)
             await uow.commit()
         if conversation.bot_is_silent:
             return None
@@ -107,12 +106,15 @@ class Gateway:
 
     async def _record_answer(self, admitted: _Admitted, adapted: Adapted, chosen_locale: str | None) -> None:
         """Log what is sent, and keep a /lang choice on the identity so it outlives the conversation state."""
+        new_locale = chosen_locale if chosen_locale != admitted.identity.locale else None
+        if not adapted.messages and new_locale is None:
+            return
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             await conversations.log_outbound(
                 uow.session, admitted.conversation.id,
                 [conversations.describe_outbound(message) for message in adapted.messages], now=now,
             )
-            if chosen_locale is not None and chosen_locale != admitted.identity.locale:
-                await conversations.set_locale(uow.session, admitted.identity.id, chosen_locale)
+            if new_locale is not None:
+                await conversations.set_locale(uow.session, admitted.identity.id, new_locale)
             await uow.commit()

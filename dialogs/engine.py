@@ -107,6 +107,14 @@ class Turn(Generic[S]):
     user_locale: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Processed:
+    """A turn's answer fitted to the channel, and the language chosen in the conversation (None: none chosen)."""
+
+    adapted: Adapted
+    chosen_locale: str | None
+
+
 class Present(Protocol):
     """Fits a turn's messages to a channel (see `bots.fallback.presenter`)."""
 
@@ -149,6 +157,19 @@ class Engine(Generic[S]):
         present: Present | None = None,
     ) -> Adapted:
         """One whole turn under the conversation's lock: load the state, handle, fit to the channel, save."""
+        processed = await self.process_turn(inbound, actor, services, user_locale=user_locale, present=present)
+        return processed.adapted
+
+    async def process_turn(
+        self,
+        inbound: Inbound,
+        actor: Actor,
+        services: S,
+        *,
+        user_locale: str | None = None,
+        present: Present | None = None,
+    ) -> Processed:
+        """`process`, also answering the language chosen in the conversation, so no caller loads the state again."""
         key = inbound.conversation_key
         async with self.store.lock(key):
             state = await self.store.load(key) or ConversationState()
@@ -158,7 +179,7 @@ class Engine(Generic[S]):
             adapted = present(messages, self.locale_for(turn)) if present else Adapted(tuple(messages))
             state.pending_choices = dict(adapted.choices)
             await self.store.save(key, state)
-        return adapted
+        return Processed(adapted, state.locale)
 
     async def handle(self, turn: Turn[S]) -> list[Outbound]:
         state = turn.state

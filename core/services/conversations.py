@@ -1,7 +1,7 @@
 """Conversations: who writes (channel identity -> contact or guest), the thread, its message log, handover.
 
-The gateway calls these for every inbound message; the manager console and the channel registry use the
-same functions, so a conversation has one history whichever side wrote. Nothing here commits.
+The gateway calls `receive_inbound` for every inbound message; the manager console and the channel registry use
+the same functions, so a conversation has one history whichever side wrote. Nothing here commits.
 """
 
 from __future__ import annotations
@@ -9,11 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from core.domain.access import Actor
 from core.errors import InvalidInput, NotFound
@@ -93,6 +98,15 @@ class LoggedMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    """A client's message, logged: who wrote, their conversation, and whom they speak for."""
+
+    identity: IdentityView
+    conversation: ConversationView
+    actor: Actor
+
+
+@dataclass(frozen=True, slots=True)
 class HandoverTicket:
     """Who answers and when: the assignee's name (None: the first free manager) and the expected reply time."""
 
@@ -136,9 +150,8 @@ async def resolve_identity(
                 raise
     if display_name:
         identity.display_name = display_name.strip()[:MAX_DISPLAY_NAME] or identity.display_name
-    if identity.locale is None and locale_hint:
-        # The messenger's language until the user picks one with /lang, which `set_locale` saves over it.
-        identity.locale = locale_hint.strip().replace("_", "-").split("-", 1)[0].lower()[:8] or None
+    if identity.locale is None:
+        identity.locale = _hinted_locale(locale_hint)
     identity.last_inbound_at = now
     await session.flush()
     return _identity_view(identity)
@@ -146,20 +159,18 @@ async def resolve_identity(
 
 async def actor_for(session: AsyncSession, identity: IdentityView) -> Actor:
     """The actor an identity speaks as: its active contact of an active company, else a guest."""
-    locale = identity.locale or "en"
     if identity.contact_id is None:
-        return Actor.guest(locale)
+        return _actor(identity, None, None, None)
     row = (
         await session.execute(
-            select(Contact.id, Contact.company_id, Contact.role, Contact.locale)
+            select(Contact.company_id, Contact.role, Contact.locale)
             .join(Company, Company.id == Contact.company_id)
             .where(Contact.id == identity.contact_id, Contact.is_active.is_(True), Company.is_active.is_(True))
         )
     ).first()
     if row is None:
-        return Actor.guest(locale)
-    contact_id, company_id, role, contact_locale = row
-    return Actor(contact_id=contact_id, company_id=company_id, role=str(role), locale=identity.locale or contact_locale)
+        return _actor(identity, None, None, None)
+    return _actor(identity, *row)
 
 
 async def link_identity(session: AsyncSession, identity_id: int, contact_id: int) -> Contact:
@@ -200,6 +211,46 @@ async def set_locale(session: AsyncSession, identity_id: int, locale: str) -> No
 # Conversations and the log ------------------------------------------------------------------------
 
 
+async def receive_inbound(
+    session: AsyncSession,
+    channel: str,
+    external_id: str,
+    channel_message_id: str,
+    message: LoggedMessage,
+    *,
+    now: dt.datetime,
+    locale_hint: str | None = None,
+) -> Arrival | None:
+    """A client's message: who wrote, logged once in their conversation; None when it was logged before.
+
+    What `resolve_identity`, `conversation_for`, `log_inbound` and `actor_for` do in turn, in three statements for
+    a known writer: the write of the identity's last inbound time reads the identity, its conversation and the
+    actor as well, then the log's insert and the conversation's time. A new identity takes the general path, and
+    a first conversation, or one still pointing at the identity's former contact, `conversation_for`.
+    """
+    _check_key(channel, external_id)
+    _check_message_id(channel_message_id)
+    row = (await session.execute(_arrival_statement(), {
+        "key_channel": channel, "key_external_id": external_id, "now": now, "hint": _hinted_locale(locale_hint),
+    })).first()
+    if row is None:
+        identity = await resolve_identity(session, channel, external_id, now=now, locale_hint=locale_hint)
+        conversation = await conversation_for(session, identity)
+        actor = await actor_for(session, identity)
+    else:
+        identity = IdentityView(row.id, channel, external_id, row.contact_id, row.display_name, row.locale)
+        if row.conversation_id is None or row.conversation_contact_id != row.contact_id:
+            conversation = await conversation_for(session, identity)
+        else:
+            conversation = ConversationView(row.conversation_id, row.id, row.contact_id, channel,
+                                            ConversationStatus(row.status), row.assignee_id)
+        actor = _actor(identity, row.company_id, row.role, row.contact_locale)
+    if not await _insert_inbound(session, conversation.id, channel_message_id, message, now):
+        return None
+    await _touch(session, conversation.id, now)
+    return Arrival(identity, conversation, actor)
+
+
 async def conversation_for(session: AsyncSession, identity: IdentityView) -> ConversationView:
     """The identity's one conversation, created on its first message, pointing at the identity's contact now."""
     # The row, not the view: a view read before a link would point the conversation at the old contact.
@@ -235,24 +286,10 @@ async def log_inbound(
     """Log a client's message once; False when that channel message id was logged before (a redelivery).
 
     The unique constraint on (conversation, direction, channel message id) decides between two concurrent
-    deliveries; the savepoint keeps the caller's transaction usable after the losing insert.
+    deliveries, and the losing insert does nothing rather than fail, so the caller's transaction stays usable.
     """
-    if not channel_message_id or len(channel_message_id) > MAX_MESSAGE_ID:
-        raise InvalidInput("a channel message id is required (at most 100 characters)")
-    seen = await session.scalar(
-        select(Message.id).where(
-            Message.conversation_id == conversation_id,
-            Message.direction == "in",
-            Message.channel_message_id == channel_message_id,
-        )
-    )
-    if seen is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(_message_row(conversation_id, "in", "client", channel_message_id, message, now))
-            await session.flush()
-    except IntegrityError:
+    _check_message_id(channel_message_id)
+    if not await _insert_inbound(session, conversation_id, channel_message_id, message, now):
         return False
     await _touch(session, conversation_id, now)
     return True
@@ -268,16 +305,18 @@ async def log_outbound(
     status: str | None = None,
     channel_message_ids: Sequence[str | None] = (),
 ) -> None:
-    """Log what the bot (or a manager, or the system) sent; `channel_message_ids` are the ids the channel gave
-    each message, when it gives them (delivery statuses come back under those ids)."""
-    for index, message in enumerate(messages):
-        channel_id = channel_message_ids[index] if index < len(channel_message_ids) else None
-        row = _message_row(conversation_id, "out", sender, channel_id, message, now)
-        row.status = status
-        session.add(row)
-    if messages:
-        await session.flush()
-        await _touch(session, conversation_id, now)
+    """Log what the bot (or a manager, or the system) sent, in one insert; `channel_message_ids` are the ids the
+    channel gave each message, when it gives them (delivery statuses come back under those ids)."""
+    if not messages:
+        return
+    rows = [
+        _message_values(conversation_id, "out", sender,
+                        channel_message_ids[index] if index < len(channel_message_ids) else None, message, now,
+                        status=status)
+        for index, message in enumerate(messages)
+    ]
+    await session.execute(insert(Message).values(rows))
+    await _touch(session, conversation_id, now)
 
 
 def describe_content(content: Content) -> LoggedMessage:
@@ -415,6 +454,97 @@ def _check_key(channel: str, external_id: str) -> None:
         raise InvalidInput("an external user id is required (at most 100 characters)")
 
 
+def _check_message_id(channel_message_id: str) -> None:
+    if not channel_message_id or len(channel_message_id) > MAX_MESSAGE_ID:
+        raise InvalidInput("a channel message id is required (at most 100 characters)")
+
+
+def _hinted_locale(locale_hint: str | None) -> str | None:
+    """The messenger's language ("pt_BR" -> "pt"): the identity's until the user picks one with /lang, which
+    `set_locale` saves over it."""
+    if not locale_hint:
+        return None
+    return locale_hint.strip().replace("_", "-").split("-", 1)[0].lower()[:8] or None
+
+
+def _actor(
+    identity: IdentityView, active_company_id: int | None, role: str | None, contact_locale: str | None
+) -> Actor:
+    """The identity's contact when it is active at an active company (`active_company_id`), else a guest."""
+    if identity.contact_id is None or active_company_id is None:
+        return Actor.guest(identity.locale or "en")
+    return Actor(contact_id=identity.contact_id, company_id=active_company_id, role=str(role),
+                 locale=identity.locale or contact_locale or "en")
+
+
+class _ReturnedSubquery(ScalarSelect[Any]):
+    """A scalar subquery in a RETURNING clause that keeps its columns' table names on SQLite too.
+
+    SQLAlchemy writes SQLite's RETURNING columns bare (SQLite lets them name the target table only) and carries
+    that into subqueries there, where a bare `id` is ambiguous or names the wrong table.
+    """
+
+    inherit_cache = True
+
+
+@compiles(_ReturnedSubquery, "sqlite")
+def _compile_returned_subquery(element: _ReturnedSubquery, compiler: SQLCompiler, **kw: Any) -> str:
+    kw.pop("include_table", None)
+    return compiler.visit_grouping(element, **kw)
+
+
+@cache
+def _arrival_statement() -> Update:
+    """UPDATE the identity's last inbound time (and its locale, when it has none yet, to the messenger's),
+    RETURNING the identity, its conversation, its contact's company when both are active, and the contact's
+    role and locale: one round trip for all a known writer's message needs to read."""
+    identity = ChannelIdentity
+
+    def conversation(column: Any) -> _ReturnedSubquery:
+        return _ReturnedSubquery(select(column).where(Conversation.identity_id == identity.id))
+
+    def contact(column: Any) -> _ReturnedSubquery:
+        return _ReturnedSubquery(select(column).where(Contact.id == identity.contact_id))
+
+    active_company = _ReturnedSubquery(
+        select(Contact.company_id)
+        .join(Company, Company.id == Contact.company_id)
+        .where(Contact.id == identity.contact_id, Contact.is_active.is_(True), Company.is_active.is_(True))
+    )
+    return (
+        update(identity)
+        .where(identity.channel == bindparam("key_channel"), identity.external_id == bindparam("key_external_id"))
+        .values(last_inbound_at=bindparam("now", type_=identity.last_inbound_at.type),
+                locale=func.coalesce(identity.locale, bindparam("hint", type_=identity.locale.type)))
+        .returning(
+            identity.id, identity.contact_id, identity.display_name, identity.locale,
+            conversation(Conversation.id).label("conversation_id"),
+            conversation(Conversation.contact_id).label("conversation_contact_id"),
+            conversation(Conversation.status).label("status"),
+            conversation(Conversation.assignee_id).label("assignee_id"),
+            active_company.label("company_id"),
+            contact(Contact.role).label("role"),
+            contact(Contact.locale).label("contact_locale"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _insert_inbound(
+    session: AsyncSession, conversation_id: int, channel_message_id: str, message: LoggedMessage, now: dt.datetime
+) -> bool:
+    """One INSERT .. ON CONFLICT DO NOTHING RETURNING: True when logged, False for a message logged before."""
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    logged = await session.scalar(
+        dialect.insert(Message)
+        .values(_message_values(conversation_id, "in", "client", channel_message_id, message, now))
+        .on_conflict_do_nothing(index_elements=[Message.conversation_id, Message.direction,
+                                                Message.channel_message_id])
+        .returning(Message.id)
+    )
+    return logged is not None
+
+
 async def _identity_by_key(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity | None:
     return await session.scalar(
         select(ChannelIdentity).where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
@@ -462,20 +592,21 @@ async def _ticket(session: AsyncSession, handover: Handover, now: dt.datetime, *
     )
 
 
-def _message_row(
+def _message_values(
     conversation_id: int, direction: str, sender: str, channel_message_id: str | None, message: LoggedMessage,
-    now: dt.datetime,
-) -> Message:
-    return Message(
-        conversation_id=conversation_id,
-        direction=direction,
-        sender=sender,
-        channel_message_id=channel_message_id,
-        kind=message.kind,
-        text=message.text,
-        payload=dict(message.payload),
-        created_at=now,
-    )
+    now: dt.datetime, *, status: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "conversation_id": conversation_id,
+        "direction": direction,
+        "sender": sender,
+        "channel_message_id": channel_message_id,
+        "kind": message.kind,
+        "text": message.text,
+        "payload": dict(message.payload),
+        "status": status,
+        "created_at": now,
+    }
 
 
 def _identity_view(identity: ChannelIdentity) -> IdentityView:

@@ -13,8 +13,11 @@ from core.messaging import SharedContact
 from core.models import ChannelIdentity, Conversation, Handover, Lead, LedgerKind, Message
 from core.models.conversations import ConversationStatus
 from core.services import conversations, invites
+from dialogs.assembly import build_engines, build_registry
+from dialogs.state import ConversationState, MemoryStateStore
 from tests.factories import Build
-from tests.gateway_harness import ChatUser, engines_for_tests
+from tests.gateway_harness import MY_FLOW_MODULES, ChatUser, FakeUnderstand, engines_for_tests
+from tests.statements import recorded_sql
 
 
 @dataclass(frozen=True)
@@ -154,3 +157,61 @@ async def test_a_guest_request_for_access_records_a_lead_and_rejects_a_bad_tax_i
     assert "recorded" in await guest.say("7707083893")
     assert await count(core, Lead) == 1
 
+
+
+class CountingStateStore(MemoryStateStore):
+    """The memory store, counting loads: with Redis each is a round trip."""
+
+    def __init__(self, core: Core) -> None:
+        super().__init__(clock=core.clock)
+        self.loads = 0
+
+    async def load(self, key: str) -> ConversationState | None:
+        self.loads += 1
+        return await super().load(key)
+
+
+async def test_a_known_writers_turn_costs_the_gateway_five_statements_and_one_state_load(core: Core,
+                                                                                          world: World) -> None:
+    store = CountingStateStore(core)
+    gateway = Gateway(core, build_engines(FakeUnderstand(), store, registry=build_registry(MY_FLOW_MODULES),
+                                          clock=core.clock))
+    user = await linked_user(core, gateway, world.contact_a)
+    await user.say("hi")  # the first message makes the conversation
+    store.loads = 0
+    with recorded_sql(core.engine) as sql:
+        reply = await user.send("something no flow reads")  # two messages back, and no SQL of a flow's own
+    assert reply is not None and len(reply.messages) == 2
+    # Identity with conversation and actor, inbound log, conversation time; outbound log, conversation time.
+    assert sql.verbs == ["UPDATE", "INSERT", "UPDATE", "INSERT", "UPDATE"] and sql.commits == 2
+    assert store.loads == 1
+
+
+async def test_a_message_to_a_handed_over_conversation_is_logged_and_touches_it_without_an_answer(
+    core: Core, gateway: Gateway, world: World
+) -> None:
+    user = await linked_user(core, gateway, world.contact_a)
+    await user.say("manager")
+    with recorded_sql(core.engine) as sql:
+        assert await user.say("are you there?") == ""
+    assert sql.verbs == ["UPDATE", "INSERT", "UPDATE"] and sql.commits == 1
+    async with core.uow() as uow:
+        last_in = await uow.session.scalar(select(func.max(Message.created_at)).where(Message.direction == "in"))
+        touched = await uow.session.scalar(select(Conversation.last_message_at))
+        texts = list(await uow.session.scalars(select(Message.text).where(Message.direction == "in")))
+    assert touched == last_in and texts[-1] == "are you there?"
+
+
+async def test_lang_then_a_turn_in_the_same_language_writes_the_identity_once(core: Core, gateway: Gateway,
+                                                                             world: World) -> None:
+    user = await linked_user(core, gateway, world.contact_a)
+    with recorded_sql(core.engine) as chosen:
+        await user.say("/lang ru")
+    with recorded_sql(core.engine) as after:
+        assert "Счёт компании" in await user.say("баланс")
+    assert len(locale_writes(chosen.statements)) == 1 and locale_writes(after.statements) == []
+
+
+def locale_writes(statements: list[str]) -> list[str]:
+    """`set_locale`'s writes: updates of the identity other than the one that records a message's arrival."""
+    return [sql for sql in statements if sql.startswith("UPDATE channel_identities") and "last_inbound_at" not in sql]
