@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, CompoundSelect, String, and_, exists, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.access import Actor
@@ -17,6 +17,7 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.models import Company, Contact, LedgerEntry, LedgerKind, Order, PaymentMode, PaymentTerms, utcnow
 
 ZERO = Decimal("0.00")
+_OPEN_ORDER = "open_order"  # marks an open credit order's total among ledger amounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +103,37 @@ async def lock_company(session: AsyncSession, company_id: int) -> Company:
     return company
 
 
+async def hold_company(session: AsyncSession, company_id: int) -> None:
+    """Take the lock `lock_company` takes, without loading the row (the caller reads it after)."""
+    if session.get_bind().dialect.name == "sqlite":
+        held = await session.execute(
+            update(Company)
+            .where(Company.id == company_id)
+            .values(updated_at=Company.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+        found = held.rowcount == 1  # type: ignore[attr-defined]
+    else:
+        found = await session.scalar(
+            select(Company.id).where(Company.id == company_id).with_for_update(key_share=True)
+        ) is not None
+    if not found:
+        raise NotFound("no such company", company_id=company_id)
+
+
 async def company_of(session: AsyncSession, actor: Actor) -> Company:
     """The actor's company. A guest is refused, and so is an actor whose contact is not of that company."""
     company_id = actor.require_company()
     if actor.contact_id is not None:
-        contact = await session.get(Contact, actor.contact_id)
-        if contact is None or contact.company_id != company_id or not contact.is_active:
+        # The contact's checks and its company in one round trip.
+        row = (await session.execute(
+            select(Contact.company_id, Contact.is_active, Company)
+            .join(Company, Company.id == Contact.company_id)
+            .where(Contact.id == actor.contact_id)
+        )).first()
+        if row is None or row[0] != company_id or not row[1]:
             raise AccessDenied("not your company's data")
+        return row[2]
     company = await session.get(Company, company_id)
     if company is None:
         raise NotFound("no such company", company_id=company_id)
@@ -117,12 +142,30 @@ async def company_of(session: AsyncSession, actor: Actor) -> Company:
 
 async def account_summary(session: AsyncSession, actor: Actor, *, today: dt.date | None = None) -> AccountSummary:
     """Balance, overdue debt and credit of the actor's company."""
+    return (await account_overview(session, actor, today=today, payments=0))[0]
+
+
+async def account_overview(
+    session: AsyncSession, actor: Actor, *, today: dt.date | None = None, payments: int = 5
+) -> tuple[AccountSummary, tuple[LedgerLine, ...]]:
+    """The account summary and the `payments` most recent payments (newest first), from one read of the ledger."""
+    if not 0 <= payments <= 100:
+        raise InvalidInput("payments must be between 0 and 100", payments=payments)
     company = await company_of(session, actor)
     today = today or utcnow().date()
     entries = await _entries(session, company.id)
+    recent = sorted((e for e in entries if e.kind == LedgerKind.PAYMENT), key=lambda e: (e.occurred_on, e.id),
+                    reverse=True)[:payments]
+    return _summary(company, entries, await open_orders_on_credit(session, company.id), today), tuple(
+        _line(entry) for entry in recent
+    )
+
+
+def _summary(
+    company: Company, entries: Sequence[LedgerEntry], open_on_credit: Decimal, today: dt.date
+) -> AccountSummary:
     balance = _signed_total(entries)
     overdue, oldest_due = overdue_fifo(entries, company.payment_days, today)
-    open_on_credit = await open_orders_on_credit(session, company.id)
     return AccountSummary(
         company_id=company.id,
         company_name=company.name,
@@ -141,8 +184,20 @@ async def account_summary(session: AsyncSession, actor: Actor, *, today: dt.date
 
 async def available_credit(session: AsyncSession, company: Company) -> Decimal:
     """Credit limit less what is owed and less open credit orders not invoiced yet; zero at least."""
-    balance = _signed_total(await _entries(session, company.id))
-    return _available(company, balance, await open_orders_on_credit(session, company.id))
+    if company.payment_terms != PaymentTerms.CREDIT:
+        return ZERO
+    # The ledger's amounts and the open credit orders' totals in one round trip; summed here (see below).
+    owed: CompoundSelect[str, Decimal] = union_all(
+        select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == company.id),
+        select(literal(_OPEN_ORDER, String), Order.total).where(_open_on_credit(company.id)),
+    )
+    balance = open_on_credit = ZERO
+    for kind, amount in await session.execute(owed):
+        if kind == _OPEN_ORDER:
+            open_on_credit += amount
+        else:
+            balance += amount if kind == LedgerKind.INVOICE else -amount
+    return _available(company, to_money(balance), to_money(open_on_credit))
 
 
 def _available(company: Company, balance: Decimal, open_on_credit: Decimal) -> Decimal:
@@ -153,17 +208,19 @@ def _available(company: Company, balance: Decimal, open_on_credit: Decimal) -> D
 
 async def open_orders_on_credit(session: AsyncSession, company_id: int) -> Decimal:
     """Totals of open orders placed on credit that no invoice covers yet: owed soon, not in the ledger."""
-    invoiced = exists().where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == LedgerKind.INVOICE)
-    totals = await session.scalars(
-        select(Order.total).where(
-            Order.company_id == company_id,
-            Order.status.in_(OPEN_STATUSES),
-            Order.payment_mode == PaymentMode.CREDIT,
-            ~invoiced,
-        )
-    )
+    totals = await session.scalars(select(Order.total).where(_open_on_credit(company_id)))
     # Summed here, not in SQL: SQLite would add the amounts as floats.
     return to_money(sum(totals, ZERO))
+
+
+def _open_on_credit(company_id: int) -> ColumnElement[bool]:
+    invoiced = exists().where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == LedgerKind.INVOICE)
+    return and_(
+        Order.company_id == company_id,
+        Order.status.in_(OPEN_STATUSES),
+        Order.payment_mode == PaymentMode.CREDIT,
+        ~invoiced,
+    )
 
 
 async def last_payments(session: AsyncSession, actor: Actor, *, limit: int = 5) -> tuple[LedgerLine, ...]:

@@ -6,8 +6,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, and_, bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,11 +17,26 @@ from core.domain import loyalty as loyalty_rules
 from core.domain.access import Actor
 from core.domain.money import to_money
 from core.errors import AccessDenied, DomainError, InvalidInput, NotFound, QuantityRuleViolation
-from core.models import Cart, CartLine, Company, Contact, DeliveryQuote, Product, utcnow
-from core.services import delivery, loyalty, pricing, stock
+from core.models import (
+    Cart,
+    CartLine,
+    Company,
+    Contact,
+    DeliveryQuote,
+    IncomingStock,
+    Order,
+    Product,
+    StockLevel,
+    utcnow,
+)
+from core.services import delivery, loyalty, pricing
 
 ZERO = Decimal("0.00")
 MAX_COMMENT = 1000
+
+
+class EmptyCart(InvalidInput):
+    """What was asked needs goods in the cart, and it has none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,39 +148,140 @@ class _Group:
 # --- reading ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class HeldLine:
+    """A cart line with its product and the product's stock, as `load` read them."""
+
+    line: CartLine
+    product: Product
+    available: int  # on hand less reserved, over every warehouse
+    next_eta: dt.date | None  # the earliest incoming goods from today on
+
+
+@dataclass(slots=True)
+class CartContents:
+    """Everything a cart action needs, read in one round trip: who asks, their company, the cart (None when
+    there is none yet), its lines with products and stock, and the chosen quote if it is the company's."""
+
+    contact: Contact
+    company: Company
+    cart: Cart | None
+    lines: list[HeldLine]
+    quote: DeliveryQuote | None
+    order_id: int | None = None  # read with `order_key`: the company's order made with that key, if any
+
+    @property
+    def own_cart(self) -> Cart | None:
+        """The cart if it is priced for the contact's current company (a contact may have moved)."""
+        return self.cart if self.cart is not None and self.cart.company_id == self.company.id else None
+
+
+_AVAILABLE = (
+    select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+    .where(StockLevel.product_id == Product.id)
+    .correlate(Product)
+    .scalar_subquery()
+)
+_NEXT_ETA = (
+    select(func.min(IncomingStock.eta))
+    .where(IncomingStock.product_id == Product.id, IncomingStock.eta >= bindparam("today"))
+    .correlate(Product)
+    .scalar_subquery()
+)
+_ORDER_BY_KEY = (
+    select(Order.id)
+    .where(Order.company_id == Company.id, Order.idempotency_key == bindparam("order_key"))
+    .correlate(Company)
+    .scalar_subquery()
+)
+
+
+def _contents(*extra: Any) -> Select[Any]:
+    return (
+        select(Contact, Company, Cart, DeliveryQuote, CartLine, Product, _AVAILABLE, _NEXT_ETA, *extra)
+        .join(Company, Company.id == Contact.company_id)
+        .outerjoin(Cart, Cart.contact_id == Contact.id)
+        .outerjoin(
+            DeliveryQuote, and_(DeliveryQuote.id == Cart.delivery_quote_id, DeliveryQuote.company_id == Company.id)
+        )
+        .outerjoin(CartLine, CartLine.cart_id == Cart.id)
+        .outerjoin(Product, Product.id == CartLine.product_id)
+        .where(Contact.id == bindparam("contact_id"))
+        .order_by(CartLine.id)
+    )
+
+
+# Built once: every cart view, change and checkout starts with one of them.
+_CONTENTS = _contents()
+_CONTENTS_AND_ORDER = _contents(_ORDER_BY_KEY)
+# PostgreSQL: the company's row locked as `accounts.lock_company` locks it (SQLite renders no lock clause).
+_CONTENTS_AND_ORDER_LOCKED = _CONTENTS_AND_ORDER.with_for_update(of=Company, key_share=True)
+_PRODUCT_WITH_STOCK = select(Product, _AVAILABLE, _NEXT_ETA).where(Product.id == bindparam("product_id"))
+
+
+async def load(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    fresh: bool = False,
+    order_key: str | None = None,
+    lock_company: bool = False,
+) -> CartContents:
+    """The actor's contact, company and cart with its lines, stock and quote; guests and contacts of another
+    company (or deactivated ones) are refused. `fresh` re-reads rows the session already holds; `order_key`
+    also reads the id of the company's order made with that idempotency key; `lock_company` (with
+    `order_key`, on PostgreSQL) locks the company's row in the same statement."""
+    contact_id, company_id = actor.require_contact()
+    params: dict[str, Any] = {"contact_id": contact_id, "today": dt.date.today()}
+    statement = _CONTENTS
+    if order_key is not None:
+        statement = _CONTENTS_AND_ORDER_LOCKED if lock_company else _CONTENTS_AND_ORDER
+        params["order_key"] = order_key
+    if fresh:
+        statement = statement.execution_options(populate_existing=True)
+    rows = (await session.execute(statement, params)).all()
+    if not rows or rows[0][0].company_id != company_id or not rows[0][0].is_active:
+        raise AccessDenied("not your company's data")
+    contact, company, cart, quote = rows[0][:4]
+    lines = [HeldLine(row[4], row[5], int(row[6]), row[7]) for row in rows if row[4] is not None]
+    return CartContents(contact, company, cart, lines, quote, rows[0][8] if order_key is not None else None)
+
+
 async def view(
     session: AsyncSession, actor: Actor, settings: Settings, *, now: dt.datetime | None = None
 ) -> CartView:
     """The actor's cart priced for their company. Reading creates nothing: no cart yet is an empty view."""
-    contact, company = await contact_and_company(session, actor)
-    cart = await find(session, contact.id)
-    if cart is None or cart.company_id != company.id:
-        return _empty_view(company)
-    return await priced(session, cart, company, settings, now or utcnow(), locale=actor.locale)
+    return await priced(session, await load(session, actor), settings, now or utcnow(), locale=actor.locale)
 
 
 async def priced(
-    session: AsyncSession, cart: Cart, company: Company, settings: Settings, now: dt.datetime, *,
+    session: AsyncSession,
+    contents: CartContents,
+    settings: Settings,
+    now: dt.datetime,
+    *,
     locale: str = "en",
+    prices: dict[int, pricing.ProductPrice] | None = None,
 ) -> CartView:
     """Price a cart at the company's prices: the preview the client sees is what placing charges.
 
     Lines carry the product's name in `locale`; an order placed from the view keeps the catalogue's own name.
     """
-    rows = await cart_products(session, cart.id)
-    ids = [product.id for _, product in rows]
-    prices = await pricing.prices_for(session, company, ids)
-    stocks = await stock.availability(session, ids)
+    company, cart = contents.company, contents.own_cart
+    if cart is None:
+        return _empty_view(company)
+    if prices is None:
+        prices = await pricing.prices_for(session, company, [held.product.id for held in contents.lines])
     lines: list[CartLineView] = []
     subtotal = ZERO
     weight = Decimal("0")
-    for line, product in rows:
+    for held in contents.lines:
+        line, product, available = held.line, held.product, held.available
         price = prices.get(product.id)
         if price is not None and price.currency != company.currency:
             price = None
         unit_price = price.unit_price(line.quantity) if price else None
         line_total = price.line_total(line.quantity) if price else None
-        available = stocks[product.id].available
         lines.append(
             CartLineView(
                 product_id=product.id,
@@ -178,7 +295,7 @@ async def priced(
                 line_total=line_total,
                 weight_kg=product.weight_kg * line.quantity,
                 available=available,
-                next_eta=stocks[product.id].next_eta,
+                next_eta=held.next_eta,
                 warning=_warning(product, line_total, available, line.quantity),
             )
         )
@@ -194,7 +311,7 @@ async def priced(
             settings.loyalty_redeem_cap_percent,
         )
     discount = loyalty_rules.points_value(points)
-    delivery = await _delivery_choice(session, cart, company, weight, now)
+    delivery = _delivery_choice(contents.quote, weight, now)
     delivery_cost = delivery.price if delivery else ZERO
     return CartView(
         cart_id=cart.id,
@@ -225,13 +342,9 @@ def _warning(product: Product, line_total: Decimal | None, available: int, quant
     return None
 
 
-async def _delivery_choice(
-    session: AsyncSession, cart: Cart, company: Company, weight: Decimal, now: dt.datetime
-) -> DeliveryChoice | None:
-    if cart.delivery_quote_id is None:
-        return None
-    quote = await session.get(DeliveryQuote, cart.delivery_quote_id)
-    if quote is None or quote.company_id != company.id:
+def _delivery_choice(quote: DeliveryQuote | None, weight: Decimal, now: dt.datetime) -> DeliveryChoice | None:
+    """The chosen quote as the cart shows it; the caller has checked it is the company's."""
+    if quote is None:
         return None
     return DeliveryChoice(
         **delivery.quote_terms(quote),
@@ -262,24 +375,12 @@ async def find(session: AsyncSession, contact_id: int) -> Cart | None:
     return await session.scalar(select(Cart).where(Cart.contact_id == contact_id))
 
 
-async def cart_products(session: AsyncSession, cart_id: int) -> list[tuple[CartLine, Product]]:
-    """The cart's lines with their products, in the order they were added."""
-    rows = await session.execute(
-        select(CartLine, Product)
-        .join(Product, Product.id == CartLine.product_id)
-        .where(CartLine.cart_id == cart_id)
-        .order_by(CartLine.id)
-    )
-    return [(line, product) for line, product in rows]
-
-
 # --- changing --------------------------------------------------------------------------------------
 
 
 async def get_or_create(session: AsyncSession, actor: Actor) -> int:
     """The id of the actor's cart, created on first use. Safe when two messages of one contact race."""
-    contact, company = await contact_and_company(session, actor)
-    return (await _cart_for(session, contact, company)).id
+    return (await _cart_for(session, await load(session, actor))).id
 
 
 async def add_item(
@@ -294,7 +395,7 @@ async def add_item(
     """Add `quantity` of a product (by id or SKU); an existing line grows. Refusals are DomainErrors."""
     if (product_id is None) == (sku is None):
         raise InvalidInput("give a product id or a SKU")
-    contact, company = await contact_and_company(session, actor)
+    contents = await load(session, actor)
     if product_id is not None:
         product = await session.get(Product, product_id)
         label = str(product_id)
@@ -304,14 +405,35 @@ async def add_item(
         product = (await _products_by_sku(session, [label])).get(label.upper())
     if product is None or not product.is_active:
         raise NotFound("no such product", sku=label)
-    cart = await _cart_for(session, contact, company)
-    result = await _add_entries(
-        session, cart, company, settings, [_Entry(0, product.sku, quantity, product)], all_or_nothing=True,
+    result, _ = await _add_entries(
+        session, contents, settings, [_Entry(0, product.sku, quantity, product)], all_or_nothing=True,
         locale=actor.locale,
     )
     if result.problems:
         raise _as_error(result.problems[0])
     return result.added[0]
+
+
+async def add_item_and_view(
+    session: AsyncSession, actor: Actor, settings: Settings, *, quantity: int, product_id: int, now: dt.datetime
+) -> tuple[CartLineChange, CartView]:
+    """`add_item` by product id, and the cart it leaves priced as `view` prices it, from the rows read once."""
+    contents = await load(session, actor)
+    row = (await session.execute(_PRODUCT_WITH_STOCK, {"product_id": product_id, "today": dt.date.today()})).first()
+    if row is None or not row[0].is_active:
+        raise NotFound("no such product", sku=str(product_id))
+    product, available, next_eta = row[0], int(row[1]), row[2]
+    # The prices of the cart's lines and of the product added: the check and the view both use them.
+    prices = await pricing.prices_for(session, contents.company, [*(h.product.id for h in contents.lines), product_id])
+    result, touched = await _add_entries(
+        session, contents, settings, [_Entry(0, product.sku, quantity, product)], all_or_nothing=True,
+        locale=actor.locale, prices=prices,
+    )
+    if result.problems:
+        raise _as_error(result.problems[0])
+    if all(held.product.id != product_id for held in contents.lines):  # a new line: the view shows it last
+        contents.lines.append(HeldLine(touched[product_id], product, available, next_eta))
+    return result.added[0], await priced(session, contents, settings, now, locale=actor.locale, prices=prices)
 
 
 async def add_lines(
@@ -331,15 +453,14 @@ async def add_lines(
         raise InvalidInput("no lines given")
     if len(lines) > settings.max_cart_lines:
         raise InvalidInput("too many lines at once", count=len(lines), maximum=settings.max_cart_lines)
-    contact, company = await contact_and_company(session, actor)
+    contents = await load(session, actor)
     found = await _products_by_sku(session, [sku.strip() for sku, _ in lines])
     entries = []
     for index, (sku, quantity) in enumerate(lines):
         product = found.get(sku.strip().upper())
         entries.append(_Entry(index, sku.strip(), quantity, product if product and product.is_active else None))
-    cart = await _cart_for(session, contact, company)
-    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing,
-                              locale=actor.locale)
+    return (await _add_entries(session, contents, settings, entries, all_or_nothing=all_or_nothing,
+                               locale=actor.locale))[0]
 
 
 async def add_products(
@@ -351,14 +472,13 @@ async def add_products(
     all_or_nothing: bool,
 ) -> AddLinesResult:
     """Add already loaded products (a repeated order); the same checks as `add_lines`."""
-    contact, company = await contact_and_company(session, actor)
-    cart = await _cart_for(session, contact, company)
+    contents = await load(session, actor)
     entries = [
         _Entry(index, product.sku, quantity, product if product.is_active else None)
         for index, (product, quantity) in enumerate(lines)
     ]
-    return await _add_entries(session, cart, company, settings, entries, all_or_nothing=all_or_nothing,
-                              locale=actor.locale)
+    return (await _add_entries(session, contents, settings, entries, all_or_nothing=all_or_nothing,
+                               locale=actor.locale))[0]
 
 
 async def set_quantity(
@@ -386,8 +506,7 @@ async def remove_line(session: AsyncSession, actor: Actor, product_id: int) -> N
 
 async def clear(session: AsyncSession, actor: Actor) -> None:
     """Empty the cart: lines, points to spend, chosen delivery and comment."""
-    contact, _company = await contact_and_company(session, actor)
-    cart = await find(session, contact.id)
+    cart = (await load(session, actor)).cart
     if cart is not None:
         await empty(session, cart)
 
@@ -406,11 +525,12 @@ async def set_points(
     """Ask to spend `points` on the next order; the order's cap applies when it is priced."""
     if points < 0:
         raise InvalidInput("points cannot be negative", points=points)
-    contact, company = await contact_and_company(session, actor)
-    available = await loyalty.available_points(session, company.id, now or utcnow())
-    if points > available:
-        raise InvalidInput("not enough loyalty points", points=points, available=available)
-    cart = await _cart_for(session, contact, company)
+    contents = await load(session, actor)
+    if points > 0:  # spending none needs no balance
+        available = await loyalty.available_points(session, contents.company.id, now or utcnow())
+        if points > available:
+            raise InvalidInput("not enough loyalty points", points=points, available=available)
+    cart = await _cart_for(session, contents)
     cart.points_to_redeem = points
     await session.flush()
     return points
@@ -420,28 +540,27 @@ async def choose_delivery(
     session: AsyncSession, actor: Actor, quote_id: int | None, *, now: dt.datetime | None = None
 ) -> DeliveryChoice | None:
     """Choose a delivery quote offered to the company (None: no delivery chosen)."""
-    contact, company = await contact_and_company(session, actor)
-    cart = await _cart_for(session, contact, company)
+    now = now or utcnow()
+    contents = await load(session, actor)
+    cart = await _cart_for(session, contents)
     if quote_id is None:
         cart.delivery_quote_id = None
         await session.flush()
         return None
-    await delivery.usable_quote(session, company, quote_id, now or utcnow())
-    rows = await cart_products(session, cart.id)
-    if not rows:
-        raise InvalidInput("the cart is empty: there is nothing to deliver")
+    quote = await delivery.usable_quote(session, contents.company, quote_id, now)
+    if not contents.lines:
+        raise EmptyCart("the cart is empty: there is nothing to deliver")
     cart.delivery_quote_id = quote_id
     await session.flush()
-    weight = sum((product.weight_kg * line.quantity for line, product in rows), Decimal("0"))
-    return await _delivery_choice(session, cart, company, weight, now or utcnow())
+    weight = sum((held.product.weight_kg * held.line.quantity for held in contents.lines), Decimal("0"))
+    return _delivery_choice(quote, weight, now)
 
 
 async def set_comment(session: AsyncSession, actor: Actor, comment: str | None) -> None:
     comment = comment.strip() if comment else None
     if comment and len(comment) > MAX_COMMENT:
         raise InvalidInput("the comment is too long", length=len(comment), maximum=MAX_COMMENT)
-    contact, company = await contact_and_company(session, actor)
-    cart = await _cart_for(session, contact, company)
+    cart = await _cart_for(session, await load(session, actor))
     cart.comment = comment or None
     await session.flush()
 
@@ -449,20 +568,9 @@ async def set_comment(session: AsyncSession, actor: Actor, comment: str | None) 
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-async def contact_and_company(session: AsyncSession, actor: Actor) -> tuple[Contact, Company]:
-    """The actor's contact and company; guests, and contacts of another company, are refused."""
-    contact_id, company_id = actor.require_contact()
-    # Both rows in one round trip (every cart view starts here); the checks are `accounts.company_of`'s.
-    row = (await session.execute(
-        select(Contact, Company).join(Company, Company.id == Contact.company_id).where(Contact.id == contact_id)
-    )).first()
-    if row is None or row[0].company_id != company_id or not row[0].is_active:
-        raise AccessDenied("not your company's data")
-    return row[0], row[1]
-
-
-async def _cart_for(session: AsyncSession, contact: Contact, company: Company) -> Cart:
-    cart = await find(session, contact.id)
+async def _cart_for(session: AsyncSession, contents: CartContents) -> Cart:
+    """The contact's cart for its current company, created on first use; `contents` follow."""
+    contact, company, cart = contents.contact, contents.company, contents.cart
     if cart is None:
         # INSERT .. ON CONFLICT DO NOTHING: a concurrent first message of the same contact makes
         # this a no-op instead of an error that would abort the caller's transaction.
@@ -479,24 +587,17 @@ async def _cart_for(session: AsyncSession, contact: Contact, company: Company) -
         await empty(session, cart)
         cart.company_id = company.id
         await session.flush()
+        contents.lines, contents.quote = [], None
+    contents.cart = cart
     return cart
 
 
 async def _line_of(session: AsyncSession, actor: Actor, product_id: int) -> tuple[CartLine, Product]:
-    contact, company = await contact_and_company(session, actor)
-    cart = await find(session, contact.id)
-    row = None
-    if cart is not None and cart.company_id == company.id:
-        row = (
-            await session.execute(
-                select(CartLine, Product)
-                .join(Product, Product.id == CartLine.product_id)
-                .where(CartLine.cart_id == cart.id, CartLine.product_id == product_id)
-            )
-        ).first()
-    if row is None:
+    contents = await load(session, actor)
+    held = next((held for held in contents.lines if held.product.id == product_id), None)
+    if contents.own_cart is None or held is None:
         raise NotFound("this product is not in the cart", product_id=product_id)
-    return row[0], row[1]
+    return held.line, held.product
 
 
 async def _products_by_sku(session: AsyncSession, skus: Sequence[str]) -> dict[str, Product]:
@@ -510,20 +611,20 @@ async def _products_by_sku(session: AsyncSession, skus: Sequence[str]) -> dict[s
 
 async def _add_entries(
     session: AsyncSession,
-    cart: Cart,
-    company: Company,
+    contents: CartContents,
     settings: Settings,
     entries: Sequence[_Entry],
     *,
     all_or_nothing: bool,
     locale: str,
-) -> AddLinesResult:
-    existing = {
-        line.product_id: line
-        for line in await session.scalars(select(CartLine).where(CartLine.cart_id == cart.id))
-    }
-    known = [e.product.id for e in entries if e.product is not None]
-    prices = await pricing.prices_for(session, company, known)
+    prices: dict[int, pricing.ProductPrice] | None = None,
+) -> tuple[AddLinesResult, dict[int, CartLine]]:
+    """Check and add `entries`; also the lines created or grown, by product. `prices` may be read already."""
+    cart = await _cart_for(session, contents)
+    company = contents.company
+    existing = {held.line.product_id: held.line for held in contents.lines}
+    if prices is None:
+        prices = await pricing.prices_for(session, company, [e.product.id for e in entries if e.product is not None])
     problems: list[LineProblem] = []
     groups: dict[int, _Group] = {}
     for entry in entries:
@@ -557,22 +658,25 @@ async def _add_entries(
         accepted.append(group)
     problems.sort(key=lambda p: p.index)
     if problems and all_or_nothing:
-        return AddLinesResult((), tuple(problems))
+        return AddLinesResult((), tuple(problems)), {}
     added: list[CartLineChange] = []
+    touched: dict[int, CartLine] = {}
     for group in accepted:
         line = existing.get(group.product.id)
         if line is None:
-            session.add(CartLine(cart_id=cart.id, product_id=group.product.id, quantity=group.quantity))
+            line = CartLine(cart_id=cart.id, product_id=group.product.id, quantity=group.quantity)
+            session.add(line)
             now_quantity = group.quantity
         else:
             line.quantity += group.quantity
             now_quantity = line.quantity
+        touched[group.product.id] = line
         added.append(
             CartLineChange(group.product.id, group.product.sku, group.product.display_name(locale), group.quantity,
                            now_quantity)
         )
     await session.flush()
-    return AddLinesResult(tuple(added), tuple(problems))
+    return AddLinesResult(tuple(added), tuple(problems)), touched
 
 
 def _quantity_problem(group: _Group, had: int, settings: Settings) -> LineProblem | None:

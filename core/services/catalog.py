@@ -19,7 +19,7 @@ from core.config import Settings
 from core.domain.access import Actor
 from core.domain.names import localized
 from core.errors import InvalidInput, NotFound
-from core.models import Company, DemandSignal, Product, StockLevel
+from core.models import DemandSignal, Product, StockLevel
 from core.search.index import CatalogIndex, SearchKind
 from core.search.live import CATALOG_VERSION_COLUMN, bump_catalog_version, live_index
 from core.services.pricing import ProductPrice, prices_for
@@ -148,12 +148,46 @@ async def search_products(
     if limit < 1 or offset < 0 or offset > MAX_OFFSET:
         raise InvalidInput("page out of range", limit=limit, offset=offset, max_offset=MAX_OFFSET)
     limit = min(limit, MAX_PAGE_SIZE)
-    index = await live_index(session).current(session)
+    live = live_index(session)
+    # Optimistically the index in hand, as in `get_by_sku`: the page's rows come with the committed catalogue
+    # version, and only when that is not the index's own (or nothing was found) is the index checked.
+    latest = live.latest(session)
+    if latest is not None:
+        page = await _search_in(session, actor, latest, text, kind, category_id, limit, offset, checked=False)
+        if page is not None:
+            return page
+    index = await live.current(session)
+    page = await _search_in(session, actor, index, text, kind, category_id, limit, offset, checked=True)
+    assert page is not None  # a checked index always answers
+    return page
+
+
+async def _search_in(
+    session: AsyncSession,
+    actor: Actor,
+    index: CatalogIndex,
+    text: str,
+    kind: SearchKind,
+    category_id: int | None,
+    limit: int,
+    offset: int,
+    *,
+    checked: bool,
+) -> SearchPage | None:
+    """The page `index` finds; None when the index is unchecked and the catalogue read is not its own, or when
+    it finds nothing (an unchecked index may not know the product yet)."""
     if category_id is not None and index.category(category_id) is None:
+        if not checked:
+            return None
         raise NotFound("unknown category", category_id=category_id)
     hits = index.search(text, kind=kind, category_id=category_id, offset=offset, limit=limit)
     wanted = [*hits.ids, *([hits.exact_id] if hits.exact_id is not None else [])]
-    summaries = await _summaries(session, actor, index, wanted)
+    if not checked and not wanted:
+        return None
+    summaries, version = await _summaries_at(session, actor, index, wanted,
+                                             expected_version=None if checked else index.version)
+    if not checked and version != index.version:
+        return None
     items = tuple(summaries[i] for i in hits.ids if i in summaries)
     exact = summaries.get(hits.exact_id) if hits.exact_id is not None else None
     return SearchPage(items, hits.total, offset, limit, exact)
@@ -171,7 +205,8 @@ async def get_by_sku(source: SessionSource, actor: Actor, sku: str) -> ProductSu
         # fewer than checking the version first; otherwise (or for an unknown SKU) the checked way below.
         product_id = latest.sku_exact(text)
         if product_id is not None:
-            found, version = await _summaries_at(session, actor, latest, [product_id])
+            found, version = await _summaries_at(session, actor, latest, [product_id],
+                                                 expected_version=latest.version)
             if version == latest.version and product_id in found:
                 return found[product_id]
     index = await live.current(session)
@@ -190,21 +225,22 @@ async def product_card(source: SessionSource, actor: Actor, product: int | str, 
     session = _session(source)
     if isinstance(product, bool) or not isinstance(product, int | str):
         raise InvalidInput("a product id or SKU is needed", product=repr(product))
-    index = await live_index(session).current(session)
-    if isinstance(product, str):
-        product_id = index.sku_exact(_valid_query(product, allow_empty=False))
-        if product_id is None:
-            raise NotFound("unknown SKU", sku=product.strip())
-    elif 0 < product <= MAX_ID:
-        product_id = product
+    live = live_index(session)
+    # Optimistically the index in hand, as in `get_by_sku`: the product's row comes with the committed
+    # catalogue version, and only when that is not the index's own is the index checked, and the row read again.
+    latest = live.latest(session)
+    found = await _card_product(session, latest, product, checked=False) if latest is not None else None
+    if latest is not None and found is not None:
+        index = latest
     else:
-        raise NotFound("unknown product", product=product)
-    found = await session.scalar(select(Product).where(Product.id == product_id, Product.is_active.is_(True)))
+        index = await live.current(session)
+        found = await _card_product(session, index, product, checked=True)
     if found is None:
         raise NotFound("unknown product", product=product)
     stock = (await availability(session, [found.id]))[found.id]
-    company = await _pricing_company(session, actor)
-    price = (await prices_for(session, company, [found.id])).get(found.id) if company else None
+    # The company is read with its prices, and one no longer active gets none; a guest sees no price.
+    company_id = actor.company_id
+    price = (await prices_for(session, company_id, [found.id])).get(found.id) if company_id is not None else None
     alternatives: tuple[ProductSummary, ...] = ()
     if stock.available <= 0 and found.category_id is not None:
         alternatives = await _alternatives(session, actor, index, found)
@@ -228,6 +264,29 @@ async def product_card(source: SessionSource, actor: Actor, product: int | str, 
         price=price,
         alternatives=alternatives,
     )
+
+
+async def _card_product(
+    session: AsyncSession, index: CatalogIndex, product: int | str, *, checked: bool
+) -> Product | None:
+    """The active product given by id or SKU, None when there is none. With an unchecked index, None also when
+    the catalogue version read with the product is not the index's: the caller asks again with a checked one."""
+    if isinstance(product, str):
+        product_id = index.sku_exact(_valid_query(product, allow_empty=False))
+        if product_id is None:
+            if checked:
+                raise NotFound("unknown SKU", sku=product.strip())
+            return None
+    elif 0 < product <= MAX_ID:
+        product_id = product
+    else:
+        raise NotFound("unknown product", product=product)
+    row = (await session.execute(
+        select(Product, CATALOG_VERSION_COLUMN).where(Product.id == product_id, Product.is_active.is_(True))
+    )).first()
+    if row is None or (not checked and int(row[1] or 0) != index.version):
+        return None
+    return row[0]
 
 
 async def list_categories(source: SessionSource, actor: Actor) -> list[CategoryRef]:
@@ -279,14 +338,6 @@ def _category_ref(index: CatalogIndex, category_id: int | None, locale: str) -> 
     return CategoryRef(category.id, localized(category.name, category.name_ru, locale), category.parent_id)
 
 
-async def _pricing_company(session: AsyncSession, actor: Actor) -> Company | None:
-    """The company whose prices the actor sees: none for guests or a company no longer active."""
-    if actor.is_guest:
-        return None
-    company = await session.get(Company, actor.company_id)
-    return company if company is not None and company.is_active else None
-
-
 # Names and total free units of a page in one round trip, the statement built once (building it per
 # search cost more than running it).
 _SUMMARY_ROWS = select(
@@ -314,13 +365,21 @@ async def _summaries(
 
 
 async def _summaries_at(
-    session: AsyncSession, actor: Actor, index: CatalogIndex, product_ids: Sequence[int]
+    session: AsyncSession,
+    actor: Actor,
+    index: CatalogIndex,
+    product_ids: Sequence[int],
+    *,
+    expected_version: int | None = None,
 ) -> tuple[dict[int, ProductSummary], int | None]:
-    """Summaries by id, and the catalogue version read with them (None when no product was found)."""
+    """Summaries by id, and the catalogue version read with them (None when no product was found). Read at
+    another version than `expected_version` (when given), the rows are not worth pricing: none are returned."""
     ids = sorted(set(product_ids))
     if not ids:
         return {}, None
     rows = (await session.execute(_SUMMARY_ROWS, {"ids": ids})).all()
+    if expected_version is not None and rows and int(rows[0][-1] or 0) != expected_version:
+        return {}, int(rows[0][-1] or 0)
     # The company is read with its prices (an inactive one gets none): a round trip fewer.
     prices = await prices_for(session, actor.company_id, ids) if rows and actor.company_id is not None else {}
     result: dict[int, ProductSummary] = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.carriers import Carriers, CarrierUnavailable, PickupCarrier, PickupPoint
@@ -23,6 +23,7 @@ from core.errors import AccessDenied, InvalidInput, NotFound, QuoteExpired
 from core.models import Cart, CartLine, Company, CompanyAddress, DeliveryQuote, Product, Warehouse
 from core.ports import Carrier, CarrierQuote, Clock, Destination, Parcel
 from core.services import stock
+from core.services.accounts import company_of
 from core.services.pricing import prices_for
 from core.uow import UnitOfWork
 
@@ -81,7 +82,7 @@ async def quote_for_cart(
     contact_id, company_id = actor.require_contact()
     destination = checked_destination(destination)
     session = uow.session
-    company = await _company(uow, company_id)
+    company = await company_of(session, actor)  # a contact no longer active, or of another company, is refused
     rows = await session.execute(
         select(Product, CartLine.quantity)
         .join(CartLine, CartLine.product_id == Product.id)
@@ -91,7 +92,9 @@ async def quote_for_cart(
     )
     lines = [(product, int(quantity)) for product, quantity in rows]
     if not lines:
-        raise InvalidInput("the cart is empty: add goods before asking for a delivery quote")
+        from core.services.cart import EmptyCart  # here: the cart module imports this one
+
+        raise EmptyCart("the cart is empty: add goods before asking for a delivery quote")
     prices = await prices_for(session, company, [product.id for product, _ in lines])
     parcel = Parcel(
         weight_kg=_measure(sum((p.weight_kg * q for p, q in lines), Decimal(0))),
@@ -200,28 +203,18 @@ async def _offer(
 
     valid_until = clock.now() + dt.timedelta(minutes=settings.quote_valid_minutes)
     where = [_where(provider, quote, destination)[:300] for provider, quote in offered]
-    rows: list[DeliveryQuote | None] = [None] * len(offered)
-    if company_id is not None:
-        rows = [
-            DeliveryQuote(
-                company_id=company_id,
-                carrier=quote.carrier,
-                service=quote.service,
-                price=to_money(quote.price),
-                currency=quote.currency,
-                eta_min_days=quote.eta_min_days,
-                eta_max_days=quote.eta_max_days,
-                destination=text,
-                valid_until=valid_until,
-                weight_kg=parcel.weight_kg,
-            )
+    ids: list[int | None] = [None] * len(offered)
+    if company_id is not None and offered:
+        ids = list(await _keep(uow.session, [
+            {"company_id": company_id, "carrier": quote.carrier, "service": quote.service,
+             "price": to_money(quote.price), "currency": quote.currency, "eta_min_days": quote.eta_min_days,
+             "eta_max_days": quote.eta_max_days, "destination": text, "valid_until": valid_until,
+             "weight_kg": parcel.weight_kg}
             for (_, quote), text in zip(offered, where, strict=True)
-        ]
-        uow.session.add_all(rows)
-        await uow.session.flush()
+        ]))
     options = tuple(
         DeliveryOption(
-            quote_id=row.id if row is not None else None,
+            quote_id=quote_id,
             carrier=quote.carrier,
             service=quote.service,
             price=to_money(quote.price),
@@ -233,9 +226,28 @@ async def _offer(
             cheapest=i == cheapest,
             fastest=i == fastest,
         )
-        for i, ((_, quote), text, row) in enumerate(zip(offered, where, rows, strict=True))
+        for i, ((_, quote), text, quote_id) in enumerate(zip(offered, where, ids, strict=True))
     )
     return DeliveryQuotes(parcel, destination, options, unavailable)
+
+
+_KEPT_TERMS = (DeliveryQuote.carrier, DeliveryQuote.service, DeliveryQuote.price, DeliveryQuote.eta_min_days,
+               DeliveryQuote.eta_max_days, DeliveryQuote.destination)
+
+
+async def _keep(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert the offered quotes in one statement; their ids in the order given.
+
+    RETURNING promises no order (SQLite least of all), so each id goes back to a row by the terms it offers;
+    rows offering the very same terms are interchangeable.
+    """
+    returned = await session.execute(insert(DeliveryQuote).returning(DeliveryQuote.id, *_KEPT_TERMS), rows)
+    by_terms: dict[tuple[Any, ...], list[int]] = {}
+    for quote_id, *terms in returned:
+        by_terms.setdefault(tuple(terms), []).append(quote_id)
+    for found in by_terms.values():
+        found.sort(reverse=True)  # popped from the end: the lowest id to the first such row
+    return [by_terms[tuple(row[column.key] for column in _KEPT_TERMS)].pop() for row in rows]
 
 
 async def _ask(
@@ -277,7 +289,7 @@ async def _pickup_points(uow: UnitOfWork) -> list[PickupPoint]:
 
 async def _warehouses_holding(uow: UnitOfWork, lines: Sequence[tuple[Product, int]]) -> set[int]:
     """The warehouses that have every line of the cart available in full right now."""
-    found = await stock.availability(uow.session, [product.id for product, _ in lines])
+    found = await stock.availability(uow.session, [product.id for product, _ in lines], incoming=False)
     covered: Counter[int] = Counter()
     for product, quantity in lines:
         for warehouse in found[product.id].warehouses:

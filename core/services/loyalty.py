@@ -121,8 +121,8 @@ async def redeem_for_order(
     Lapsed points are written off first, so that FIFO consumption of this redemption can never land
     on a lot that had expired before it.
     """
-    await expire_company(session, company_id, now)
-    if points > (await _ledger(session, company_id)).available(now):
+    ledger = await _write_off(session, company_id, now, await _ledger(session, company_id))
+    if points > ledger.available(now):
         raise InvalidInput("not enough loyalty points", points=points)
     session.add(
         LoyaltyEntry(
@@ -187,15 +187,20 @@ async def expire_points(session: AsyncSession, now: dt.datetime) -> int:
 async def expire_company(session: AsyncSession, company_id: int, now: dt.datetime) -> int:
     """Write off the lapsed remainder of one company's lots. The caller holds the company lock."""
     ledger = await _ledger(session, company_id)
+    return ledger.total - (await _write_off(session, company_id, now, ledger)).total
+
+
+async def _write_off(session: AsyncSession, company_id: int, now: dt.datetime, ledger: _Ledger) -> _Ledger:
+    """`expire_company` on a ledger read already; the ledger as it stands after the write-off."""
     lapsed = rules.expired_remainder(ledger.lots, ledger.consumed, now)
-    if lapsed > 0:
-        session.add(
-            LoyaltyEntry(
-                company_id=company_id, kind=LoyaltyKind.EXPIRY, points=-lapsed, occurred_at=now, note="expired"
-            )
-        )
-        await session.flush()
-    return lapsed
+    if lapsed <= 0:
+        return ledger
+    session.add(
+        LoyaltyEntry(company_id=company_id, kind=LoyaltyKind.EXPIRY, points=-lapsed, occurred_at=now, note="expired")
+    )
+    await session.flush()
+    # The write-off consumes like any other movement (it is no lot), as reading the ledger again would show.
+    return _Ledger(ledger.lots, ledger.consumed + lapsed, ledger.total - lapsed)
 
 
 async def _ledger(session: AsyncSession, company_id: int) -> _Ledger:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -30,7 +30,6 @@ from core.errors import (
     QuantityRuleViolation,
 )
 from core.models import (
-    Cart,
     Company,
     Contact,
     ContactRole,
@@ -200,6 +199,36 @@ class RepeatResult:
 # --- placing ---------------------------------------------------------------------------------------
 
 
+class CartChanged(InvalidInput):
+    """The cart no longer totals what the client confirmed; nothing was placed. Show it again to confirm."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutPreview:
+    """What placing the cart now would make: its priced view, how it would be paid, whether it needs approval."""
+
+    cart: carts.CartView
+    available_credit: Decimal  # zero for prepayment terms
+    on_credit: bool
+    needs_approval: bool
+
+
+async def preview(
+    session: AsyncSession, actor: Actor, settings: Settings, now: dt.datetime
+) -> CheckoutPreview:
+    """The checkout summary's figures, decided by the same rules `place_order` applies."""
+    contents = await carts.load(session, actor)
+    view = await carts.priced(session, contents, settings, now, locale=actor.locale)
+    return await _terms(session, contents.company, view)
+
+
+async def _terms(session: AsyncSession, company: Company, view: carts.CartView) -> CheckoutPreview:
+    credit = await accounts.available_credit(session, company)  # zero, and no query, for prepayment terms
+    on_credit = company.payment_terms == PaymentTerms.CREDIT and view.total <= credit
+    needs_approval = company.approval_threshold is not None and view.total > company.approval_threshold
+    return CheckoutPreview(view, credit, on_credit, needs_approval)
+
+
 async def place_order(
     uow: UnitOfWork,
     actor: Actor,
@@ -208,14 +237,20 @@ async def place_order(
     clock: Clock,
     channel: str | None = None,
     comment: str | None = None,
+    *,
+    expected_total: Decimal | None = None,
 ) -> PlacedOrder:
     """Turn the contact's cart into an order; the same key always answers with the same order.
 
     One order per company at a time: the company's row is locked first, which makes a double tap wait
     and then find the order its twin made, and keeps two orders from both spending the same credit or
-    points. Everything the order writes happens inside a savepoint, so a refusal (stock, rules,
-    expired quote) leaves nothing behind, and a duplicate key that slipped past the lock still ends
-    in the existing order, not an error.
+    points. A refusal (stock, rules, expired quote, `CartChanged` when the cart no longer totals
+    `expected_total`) raises, and the caller's unit of work, never committed after an error, keeps
+    nothing of it. A duplicate key that slipped past the lock still ends in the existing order.
+
+    What can be answered without the lock is answered before it: the key's order, an empty cart, lines
+    no longer sold or that the stock cannot cover. Most checkouts of a product in demand end there, so
+    they neither queue behind the company's other orders nor hold a connection meanwhile.
     """
     session = uow.session
     key = idempotency_key.strip()
@@ -226,55 +261,80 @@ async def place_order(
     comment = comment.strip() if comment else None
     if comment and len(comment) > MAX_COMMENT:
         raise InvalidInput("the comment is too long", length=len(comment), maximum=MAX_COMMENT)
-    contact, _ = await carts.contact_and_company(session, actor)
-    company = await accounts.lock_company(session, contact.company_id)
-    replay = await _order_by_key(session, company.id, key)
-    if replay is not None:
-        return PlacedOrder(await _summary(session, replay), created=False, notifications=())
-    cart = await carts.find(session, contact.id)
-    if cart is None or cart.company_id != company.id:
-        raise InvalidInput("the cart is empty")
-    try:
-        async with session.begin_nested():
-            summary, notifications = await _place(
-                session, company, contact, cart, key, settings, clock.now(), channel, comment
-            )
-    except IntegrityError:
-        replay = await _order_by_key(session, company.id, key)
+    _, company_id = actor.require_contact()
+    contents = await carts.load(session, actor, order_key=key)
+    if contents.order_id is None:
+        _refuse_early(contents)
+        if session.get_bind().dialect.name == "sqlite":
+            await accounts.hold_company(session, company_id)
+        # Read again under the lock (on PostgreSQL in the locking statement itself): what a twin that held
+        # the lock before us wrote is seen here, or else meets its order's key on insert.
+        contents = await carts.load(session, actor, fresh=True, order_key=key, lock_company=True)
+    if contents.order_id is not None:
+        return await _replay(session, contents.order_id)
+    if contents.own_cart is None or not contents.lines:
+        raise carts.EmptyCart("the cart is empty")
+    placed = await _place(session, contents, key, settings, clock.now(), channel, comment, expected_total)
+    if placed is None:  # the key's order was made meanwhile, past the lock
+        replay = await _order_by_key(session, company_id, key)
         if replay is None:
-            raise
-        return PlacedOrder(await _summary(session, replay), created=False, notifications=())
-    return PlacedOrder(summary, created=True, notifications=notifications)
+            raise RuntimeError("an order's idempotency key conflicted, yet no order holds it")
+        return await _replay(session, replay.id)
+    return placed
+
+
+def _refuse_early(contents: carts.CartContents) -> None:
+    """Refuse, before taking any lock, a cart that cannot be placed as it stands: empty, lines no longer sold,
+    lines the stock cannot cover. Placing checks all of it again under the lock."""
+    if contents.own_cart is None or not contents.lines:
+        raise carts.EmptyCart("the cart is empty")
+    inactive = [held.product.sku for held in contents.lines if not held.product.is_active]
+    if inactive:
+        raise InvalidInput("some products are no longer sold; remove them", skus=inactive)
+    for held in contents.lines:
+        if held.available < held.line.quantity:
+            product = held.product
+            raise InsufficientStock(f"not enough stock of {product.sku}", sku=product.sku, name=product.name,
+                                    product_id=product.id, requested=held.line.quantity, available=held.available)
+
+
+async def _replay(session: AsyncSession, order_id: int) -> PlacedOrder:
+    """The answer to a key already used: the order it made, created nothing now."""
+    order = await session.scalar(select(Order).where(Order.id == order_id).execution_options(populate_existing=True))
+    assert order is not None  # read with its key a moment ago; orders are never deleted
+    return PlacedOrder(await _summary(session, order), created=False, notifications=())
 
 
 async def _place(
     session: AsyncSession,
-    company: Company,
-    contact: Contact,
-    cart: Cart,
+    contents: carts.CartContents,
     key: str,
     settings: Settings,
     now: dt.datetime,
     channel: str | None,
     comment: str | None,
-) -> tuple[OrderSummary, tuple[Notification, ...]]:
-    """Write the order; stock is reserved last, so its row locks are held only until the commit that follows.
+    expected_total: Decimal | None,
+) -> PlacedOrder | None:
+    """Write the order (None: its key is taken); stock is reserved last, so its row locks are held only
+    until the commit that follows.
 
     Every order for a product in demand queues on that product's stock row: the shorter the lock, the more
     checkouts a second. Lines the stock read before any write cannot cover are refused at once, without
     queueing for the lock (the conditional UPDATE in `stock.reserve` stays what guarantees no oversell).
+    Rows are written with bulk statements: no ORM objects are built for what is only inserted.
     """
-    rows = await carts.cart_products(session, cart.id)
-    if not rows:
-        raise InvalidInput("the cart is empty")
-    view = await carts.priced(session, cart, company, settings, now)
-    _priced_lines(view)  # refuse early, before any write
+    company, contact, cart = contents.company, contents.contact, contents.own_cart
+    assert cart is not None  # checked by the caller
+    view = await carts.priced(session, contents, settings, now)
+    if expected_total is not None and view.total != expected_total:
+        raise CartChanged("the cart changed since its total was shown", total=str(view.total))
+    priced = _priced_lines(view)  # refuse early, before any write
     for shown in view.lines:
         if shown.available < shown.quantity:
             raise InsufficientStock(f"not enough stock of {shown.sku}", sku=shown.sku, name=shown.name,
                                     product_id=shown.product_id, requested=shown.quantity, available=shown.available)
-    for line, product in rows:
-        pricing.check_quantity(product, line.quantity, settings)
+    for held in contents.lines:
+        pricing.check_quantity(held.product, held.line.quantity, settings)
     delivery = view.delivery
     if cart.delivery_quote_id is not None and delivery is None:
         raise InvalidInput("the chosen delivery is no longer offered; choose delivery again")
@@ -283,63 +343,87 @@ async def _place(
     if delivery is not None and delivery.outweighed:
         raise InvalidInput("the cart changed since delivery was quoted; choose delivery again")
 
-    on_credit = company.payment_terms == PaymentTerms.CREDIT and view.total <= await accounts.available_credit(
-        session, company
+    terms = await _terms(session, company, view)
+    status = S.AWAITING_APPROVAL if terms.needs_approval else S.CONFIRMED
+    values: dict[str, Any] = {
+        "company_id": company.id,
+        "contact_id": contact.id,
+        "status": status,
+        "payment_mode": PaymentMode.CREDIT if terms.on_credit else PaymentMode.PREPAYMENT,
+        "currency": view.currency,
+        "subtotal": view.subtotal,
+        "discount": view.loyalty_discount,
+        "delivery_cost": view.delivery_cost,
+        "total": view.total,
+        "points_redeemed": view.points_applied,
+        "weight_kg": view.weight_kg,
+        "delivery_carrier": delivery.carrier if delivery else None,
+        "delivery_service": delivery.service if delivery else None,
+        "delivery_destination": delivery.destination if delivery else None,
+        "eta": now.date() + dt.timedelta(days=delivery.eta_max_days) if delivery else None,
+        "idempotency_key": key,
+        "channel": channel,
+        "comment": comment or cart.comment,
+        "created_at": now,
+        "updated_at": now,
+    }
+    # A duplicate key inserts nothing (and breaks no transaction): the caller answers with the key's order.
+    order_id = await session.scalar(
+        _insert_for(session, Order)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=[Order.company_id, Order.idempotency_key])
+        .returning(Order.id)
     )
-    needs_approval = company.approval_threshold is not None and view.total > company.approval_threshold
-    status = S.AWAITING_APPROVAL if needs_approval else S.CONFIRMED
-    order = Order(
-        company_id=company.id,
-        contact_id=contact.id,
-        status=status,
-        payment_mode=PaymentMode.CREDIT if on_credit else PaymentMode.PREPAYMENT,
-        currency=view.currency,
-        subtotal=view.subtotal,
-        discount=view.loyalty_discount,
-        delivery_cost=view.delivery_cost,
-        total=view.total,
-        points_redeemed=view.points_applied,
-        weight_kg=view.weight_kg,
-        delivery_carrier=delivery.carrier if delivery else None,
-        delivery_service=delivery.service if delivery else None,
-        delivery_destination=delivery.destination if delivery else None,
-        eta=now.date() + dt.timedelta(days=delivery.eta_max_days) if delivery else None,
-        idempotency_key=key,
-        channel=channel,
-        comment=comment or cart.comment,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(order)
-    await session.flush()  # a duplicate key raises here, before anything else is written
-
+    if order_id is None:
+        return None
     lines = [
-        OrderLine(
-            order_id=order.id,
-            product_id=line.product_id,
-            sku=line.sku,
-            name=line.name,
-            quantity=line.quantity,
-            unit_price=unit_price,
-            line_total=line_total,
-        )
-        for line, unit_price, line_total in _priced_lines(view)
+        {"order_id": order_id, "product_id": line.product_id, "sku": line.sku, "name": line.name,
+         "quantity": line.quantity, "unit_price": unit_price, "line_total": line_total}
+        for line, unit_price, line_total in priced
     ]
-    session.add_all(lines)
+    # A cart holds one line per product, so the returned ids map back by product.
+    returned = await session.execute(insert(OrderLine).returning(OrderLine.product_id, OrderLine.id), lines)
+    line_ids = {product_id: line_id for product_id, line_id in returned}
     actor_label = f"contact:{contact.id}"
-    session.add(OrderEvent(order_id=order.id, status=S.PLACED, at=now, actor=actor_label))
-    session.add(OrderEvent(order_id=order.id, status=status, at=now, actor=actor_label, eta=order.eta))
-    await session.flush()
+    await session.execute(insert(OrderEvent).execution_options(render_nulls=True), [
+        {"order_id": order_id, "status": S.PLACED, "at": now, "actor": actor_label, "eta": None},
+        {"order_id": order_id, "status": status, "at": now, "actor": actor_label, "eta": values["eta"]},
+    ])
     if view.points_applied > 0:
-        await loyalty.redeem_for_order(session, company.id, order.id, view.points_applied, now)
+        await loyalty.redeem_for_order(session, company.id, order_id, view.points_applied, now)
     await carts.empty(session, cart)
-    session.add(OutboxEvent(topic="order.created", payload=_created_payload(order, lines), created_at=now))
-    notifications = await _approval_requests(session, order, contact) if needs_approval else ()
-    summary = _summary_of(order, lines)
-    await session.flush()  # all but the reservations is written before the stock rows are locked
-    await _reserve(session, lines)
-    await session.flush()
-    return summary, notifications
+    await session.execute(insert(OutboxEvent), [
+        {"topic": "order.created", "payload": _created_payload(order_id, values, lines), "created_at": now}
+    ])
+    notifications = (
+        await _approval_requests(session, order_id, values, placed_by=contact.name) if terms.needs_approval else ()
+    )
+    # Everything but the reservations is written before the stock rows are locked.
+    await _reserve(session, [(line_ids[line["product_id"]], line) for line in lines])
+    summary = OrderSummary(
+        id=order_id,
+        approved_by_contact_id=None,
+        lines=tuple(
+            OrderLineView(line["product_id"], line["sku"], line["name"], line["quantity"], line["unit_price"],
+                          line["line_total"])
+            for line in lines
+        ),
+        **{name: values[name] for name in _SUMMARY_FIELDS},
+    )
+    return PlacedOrder(summary, created=True, notifications=notifications)
+
+
+_SUMMARY_FIELDS = (
+    "company_id", "contact_id", "status", "payment_mode", "currency", "subtotal", "discount", "points_redeemed",
+    "delivery_cost", "total", "weight_kg", "delivery_carrier", "delivery_service", "delivery_destination", "eta",
+    "channel", "comment", "created_at",
+)
+
+
+def _insert_for(session: AsyncSession, entity: type[Order]) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that can take ON CONFLICT, in the session's dialect."""
+    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
+    return dialect.insert(entity)
 
 
 def _priced_lines(view: carts.CartView) -> list[tuple[carts.CartLineView, Decimal, Decimal]]:
@@ -358,60 +442,57 @@ def _priced_lines(view: carts.CartView) -> list[tuple[carts.CartLineView, Decima
     return priced
 
 
-async def _reserve(session: AsyncSession, lines: Sequence[OrderLine]) -> None:
-    """Hold stock for every line; lines go in product order so two orders never lock in opposite orders."""
-    for line in sorted(lines, key=lambda line: line.product_id):
+async def _reserve(session: AsyncSession, lines: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Hold stock for every (line id, line); lines go in product order so two orders never lock in opposite
+    orders."""
+    for line_id, line in sorted(lines, key=lambda pair: pair[1]["product_id"]):
         try:
-            held = await stock.reserve(session, line.product_id, line.quantity)
+            await stock.reserve_for_line(session, line_id, line["product_id"], line["quantity"])
         except InsufficientStock as short:
             raise InsufficientStock(
-                f"not enough stock of {line.sku}", sku=line.sku, name=line.name, **short.details
+                f"not enough stock of {line['sku']}", sku=line["sku"], name=line["name"], **short.details
             ) from short
-        session.add_all(
-            StockReservation(order_line_id=line.id, product_id=line.product_id, warehouse_id=warehouse, quantity=units)
-            for warehouse, units in held
-        )
 
 
 async def _approval_requests(
-    session: AsyncSession, order: Order, placed_by: Contact
+    session: AsyncSession, order_id: int, order: dict[str, Any], *, placed_by: str
 ) -> tuple[Notification, ...]:
     approvers = await session.scalars(
         select(Contact.id)
         .where(
-            Contact.company_id == order.company_id,
+            Contact.company_id == order["company_id"],
             Contact.role.in_(APPROVER_ROLES),
             Contact.is_active.is_(True),
         )
         .order_by(Contact.id)
     )
     data: dict[str, object] = {
-        "order_id": order.id,
-        "total": str(order.total),
-        "currency": order.currency,
-        "placed_by": placed_by.name,
+        "order_id": order_id,
+        "total": str(order["total"]),
+        "currency": order["currency"],
+        "placed_by": placed_by,
     }
     return tuple(Notification(contact_id, "approval_request", dict(data)) for contact_id in approvers)
 
 
-def _created_payload(order: Order, lines: Sequence[OrderLine]) -> dict[str, Any]:
+def _created_payload(order_id: int, order: dict[str, Any], lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "order_id": order.id,
-        "company_id": order.company_id,
-        "contact_id": order.contact_id,
-        "status": str(order.status),
-        "payment_mode": str(order.payment_mode),
-        "currency": order.currency,
-        "subtotal": str(order.subtotal),
-        "discount": str(order.discount),
-        "delivery_cost": str(order.delivery_cost),
-        "total": str(order.total),
-        "delivery_carrier": order.delivery_carrier,
-        "eta": order.eta.isoformat() if order.eta else None,
-        "channel": order.channel,
+        "order_id": order_id,
+        "company_id": order["company_id"],
+        "contact_id": order["contact_id"],
+        "status": str(order["status"]),
+        "payment_mode": str(order["payment_mode"]),
+        "currency": order["currency"],
+        "subtotal": str(order["subtotal"]),
+        "discount": str(order["discount"]),
+        "delivery_cost": str(order["delivery_cost"]),
+        "total": str(order["total"]),
+        "delivery_carrier": order["delivery_carrier"],
+        "eta": order["eta"].isoformat() if order["eta"] else None,
+        "channel": order["channel"],
         "lines": [
-            {"sku": line.sku, "quantity": line.quantity, "unit_price": str(line.unit_price),
-             "line_total": str(line.line_total)}
+            {"sku": line["sku"], "quantity": line["quantity"], "unit_price": str(line["unit_price"]),
+             "line_total": str(line["line_total"])}
             for line in lines
         ],
     }
@@ -633,22 +714,28 @@ async def list_orders(
             conditions.append(Order.status == OrderStatus(status))
         except ValueError:
             raise InvalidInput("unknown order status", status=str(status)) from None
-    total = await session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0
     line_count = (
         select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id).scalar_subquery()
     )
-    rows = await session.execute(
-        select(Order, line_count)
+    # The page and the count of all matching orders in one round trip; past the last page, counted apart.
+    rows = (await session.execute(
+        select(Order, line_count, func.count().over())
         .where(*conditions)
         .order_by(Order.created_at.desc(), Order.id.desc())
         .limit(limit)
         .offset(offset)
-    )
+    )).all()
+    if rows:
+        total = int(rows[0][2])
+    elif offset > 0:
+        total = int(await session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0)
+    else:
+        total = 0
     items = tuple(
         OrderListItem(o.id, OrderStatus(o.status), o.total, o.currency, o.created_at, o.eta, int(count))
-        for o, count in rows
+        for o, count, _ in rows
     )
-    return OrderPage(items, int(total), limit, offset)
+    return OrderPage(items, total, limit, offset)
 
 
 async def track_order(session: AsyncSession, actor: Actor, order_id: int) -> OrderTracking:
@@ -742,12 +829,25 @@ async def repeat_order(
 
 async def _own_order(session: AsyncSession, actor: Actor, order_id: int) -> Order:
     """One of the actor's company's orders; anyone else's is simply not found."""
-    company = await accounts.company_of(session, actor)
-    order = await session.scalar(
-        select(Order)
-        .where(Order.id == order_id, Order.company_id == company.id)
-        .execution_options(populate_existing=True)
-    )
+    company_id = actor.require_company()
+    if actor.contact_id is None:
+        company_id = (await accounts.company_of(session, actor)).id
+        order = await session.scalar(
+            select(Order)
+            .where(Order.id == order_id, Order.company_id == company_id)
+            .execution_options(populate_existing=True)
+        )
+    else:
+        # The contact's checks (those of `accounts.company_of`) and the order in one round trip.
+        row = (await session.execute(
+            select(Contact.company_id, Contact.is_active, Order)
+            .outerjoin(Order, and_(Order.id == order_id, Order.company_id == Contact.company_id))
+            .where(Contact.id == actor.contact_id)
+            .execution_options(populate_existing=True)
+        )).first()
+        if row is None or row[0] != company_id or not row[1]:
+            raise AccessDenied("not your company's data")
+        order = row[2]
     if order is None:
         raise NotFound("no such order", order_id=order_id)
     return order

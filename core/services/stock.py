@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InsufficientStock, InvalidInput
@@ -44,8 +45,11 @@ class ProductStock:
         return min((i.eta for i in self.incoming), default=None)
 
 
-async def availability(session: AsyncSession, product_ids: Iterable[int]) -> dict[int, ProductStock]:
-    """Available (on hand minus reserved) units per warehouse and incoming goods, for each product."""
+async def availability(
+    session: AsyncSession, product_ids: Iterable[int], *, incoming: bool = True
+) -> dict[int, ProductStock]:
+    """Available (on hand minus reserved) units per warehouse and (unless not wanted) incoming goods, for each
+    product."""
     ids = sorted(set(product_ids))
     result = {pid: ProductStock(pid) for pid in ids}
     if not ids:
@@ -60,13 +64,15 @@ async def availability(session: AsyncSession, product_ids: Iterable[int]) -> dic
         result[product_id].warehouses.append(
             WarehouseStock(warehouse.id, warehouse.code, warehouse.name, warehouse.city, int(available))
         )
-    incoming = await session.execute(
+    if not incoming:
+        return result
+    coming = await session.execute(
         select(IncomingStock.product_id, Warehouse.code, IncomingStock.quantity, IncomingStock.eta)
         .join(Warehouse, Warehouse.id == IncomingStock.warehouse_id)
         .where(IncomingStock.product_id.in_(ids), IncomingStock.eta >= dt.date.today())
         .order_by(IncomingStock.eta)
     )
-    for product_id, code, quantity, eta in incoming:
+    for product_id, code, quantity, eta in coming:
         result[product_id].incoming.append(Incoming(code, quantity, eta))
     return result
 
@@ -86,6 +92,17 @@ async def reserve(
     """
     if quantity <= 0:
         raise InvalidInput("quantity must be positive", quantity=quantity)
+    # The usual case in one statement; else warehouse by warehouse, or a refusal.
+    whole = await session.scalar(_hold_whole(product_id, quantity, preferred_warehouse_id))
+    if whole is not None:
+        return [(whole, quantity)]
+    return await _reserve_split(session, product_id, quantity, preferred_warehouse_id)
+
+
+async def _reserve_split(
+    session: AsyncSession, product_id: int, quantity: int, preferred_warehouse_id: int | None
+) -> list[tuple[int, int]]:
+    """`reserve` warehouse by warehouse, taking what each holds."""
     needed = quantity
     allocations: list[tuple[int, int]] = []
     for warehouse_id in await _warehouses_by_preference(session, product_id, preferred_warehouse_id):
@@ -112,6 +129,60 @@ async def reserve(
             return allocations
     raise InsufficientStock(
         "not enough stock", product_id=product_id, requested=quantity, available=quantity - needed
+    )
+
+
+async def reserve_for_line(session: AsyncSession, order_line_id: int, product_id: int, quantity: int) -> None:
+    """`reserve` for an order line, and its `StockReservation`s written.
+
+    The stock row stays locked from the hold to the commit, and every checkout of the product queues on it:
+    on PostgreSQL the usual case (one warehouse holds it all) holds and records in one statement, so that the
+    commit follows the hold at once.
+    """
+    if quantity <= 0:
+        raise InvalidInput("quantity must be positive", quantity=quantity)
+    if session.get_bind().dialect.name == "postgresql":
+        held = _hold_whole(product_id, quantity, None).cte("held")
+        recorded = await session.scalar(
+            insert(StockReservation)
+            .from_select(
+                ["order_line_id", "product_id", "warehouse_id", "quantity"],
+                select(literal(order_line_id), literal(product_id), held.c.warehouse_id, literal(quantity)),
+            )
+            .returning(StockReservation.warehouse_id)
+        )
+        if recorded is not None:
+            return
+        allocations = await _reserve_split(session, product_id, quantity, None)
+    else:
+        allocations = await reserve(session, product_id, quantity)
+    await session.execute(insert(StockReservation).execution_options(render_nulls=True), [
+        {"order_line_id": order_line_id, "product_id": product_id, "warehouse_id": warehouse, "quantity": units,
+         "released_at": None, "consumed_at": None}
+        for warehouse, units in allocations
+    ])
+
+
+def _hold_whole(product_id: int, quantity: int, preferred_warehouse_id: int | None) -> Update:
+    """All `quantity` from the warehouse the loop in `reserve` would try first (the preferred one, else the
+    fullest), when it holds them; returns the warehouse's id, or no row."""
+    free = StockLevel.on_hand - StockLevel.reserved
+    if preferred_warehouse_id is not None:
+        first: Any = preferred_warehouse_id
+    else:
+        first = (
+            select(StockLevel.warehouse_id)
+            .where(StockLevel.product_id == product_id, StockLevel.on_hand > StockLevel.reserved)
+            .order_by(free.desc(), StockLevel.warehouse_id)
+            .limit(1)
+            .scalar_subquery()
+        )
+    return (
+        update(StockLevel)
+        .where(StockLevel.product_id == product_id, StockLevel.warehouse_id == first, free >= quantity)
+        .values(reserved=StockLevel.reserved + quantity)
+        .returning(StockLevel.warehouse_id)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -32,8 +32,9 @@ async def show_balance(ctx: Ctx) -> Sequence[Outbound]:
     if ctx.actor.is_guest:
         return guest_refusal(ctx.locale)
     async with ctx.services.uow() as uow:
-        summary = await accounts.account_summary(uow.session, ctx.actor, today=ctx.services.clock.now().date())
-        payments = await accounts.last_payments(uow.session, ctx.actor, limit=PAYMENTS_SHOWN)
+        summary, payments = await accounts.account_overview(
+            uow.session, ctx.actor, today=ctx.services.clock.now().date(), payments=PAYMENTS_SHOWN
+        )
 
     def money(amount: Decimal) -> str:
         return format_money(amount, summary.currency, ctx.locale)

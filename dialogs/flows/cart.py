@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.access import Actor
 from core.errors import DomainError, InvalidInput, NotFound, QuantityRuleViolation
@@ -90,11 +91,16 @@ def require_member(ctx: Ctx) -> None:
         raise NeedsAccount("ordering needs a customer account")
 
 
-async def require_cart(ctx: Ctx) -> CartView:
-    """The actor's cart, or `NeedsAccount` / `CartEmpty`: the engine answers those and starts nothing."""
+async def require_cart(ctx: Ctx, session: AsyncSession | None = None) -> CartView:
+    """The actor's cart, or `NeedsAccount` / `CartEmpty`: the engine answers those and starts nothing.
+
+    Read in `session` when the caller has one open for more reads of the same turn, else in a unit of its own.
+    """
     require_member(ctx)
-    async with ctx.services.uow() as uow:
-        view = await carts.view(uow.session, ctx.actor, ctx.services.settings, now=ctx.services.clock.now())
+    if session is None:
+        async with ctx.services.uow() as uow:
+            return await require_cart(ctx, uow.session)
+    view = await carts.view(session, ctx.actor, ctx.services.settings, now=ctx.services.clock.now())
     if view.is_empty:
         raise CartEmpty("the cart is empty")
     return view
@@ -318,9 +324,9 @@ async def _add(ctx: Ctx) -> Sequence[Outbound]:
         raise NotFound("no product chosen")
     quantity = int(ctx.args[1]) if len(ctx.args) > 1 and ctx.args[1].isdigit() else int(ctx.slots["qty"])
     async with ctx.services.uow() as uow:
-        change = await carts.add_item(uow.session, ctx.actor, ctx.services.settings, quantity=quantity,
-                                      product_id=product_id)
-        view = await carts.view(uow.session, actor_in(ctx), ctx.services.settings, now=ctx.services.clock.now())
+        change, view = await carts.add_item_and_view(uow.session, actor_in(ctx), ctx.services.settings,
+                                                     quantity=quantity, product_id=product_id,
+                                                     now=ctx.services.clock.now())
         await uow.commit()
     line = next(line for line in view.lines if line.product_id == change.product_id)
     text = ctx.t("cart.add.added", added=amount(ctx, change.added, line.unit), name=line.name, sku=line.sku,

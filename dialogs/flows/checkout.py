@@ -10,18 +10,32 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import loyalty as loyalty_rules
 from core.errors import CreditRefused, InsufficientStock, InvalidInput, QuantityRuleViolation, QuoteExpired
 from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
-from core.models import OrderStatus, PaymentTerms
-from core.services import accounts, loyalty, orders
+from core.models import OrderStatus
 from core.services import cart as carts
+from core.services import loyalty, orders
 from core.services.cart import CartView
 from core.services.orders import PlacedOrder
 from dialogs.engine import cancel_button
 from dialogs.flow import Accept, Answer, Flow, Goto, Reject, Step, Validation
-from dialogs.flows.cart import CART_ACTION, CHECKOUT_ACTION, Ctx, actor_in, amount, cart_button, money, require_cart
+from dialogs.flows.cart import (
+    CART_ACTION,
+    CHECKOUT_ACTION,
+    CartEmpty,
+    Ctx,
+    actor_in,
+    amount,
+    cart_button,
+    money,
+    require_cart,
+    require_member,
+)
 from dialogs.flows.delivery import QUOTE_ACTION, ask_destination, check_destination, option_step
 from dialogs.i18n import format_date, format_number
 from dialogs.services import Services
@@ -34,26 +48,27 @@ KEY_BYTES = 9  # 12 characters of URL-safe text
 
 
 async def _ask_destination(ctx: Ctx) -> Sequence[Outbound]:
-    view = await require_cart(ctx)
-    ctx.slots["_pts"] = await _points_on_offer(ctx, view)
-    return await ask_destination(ctx, in_checkout=True)
+    async with ctx.services.uow() as uow:
+        view = await require_cart(ctx, uow.session)
+        ctx.slots["_pts"] = await _points_on_offer(ctx, uow.session, view)
+    return await ask_destination(ctx, in_checkout=True, view=view)
 
 
 async def _check_destination(answer: Answer, ctx: Ctx) -> Validation:
     return await check_destination(answer, ctx, in_checkout=True)
 
 
-async def _points_on_offer(ctx: Ctx, view: CartView) -> int:
+async def _points_on_offer(ctx: Ctx, session: AsyncSession, view: CartView) -> int:
     """The most points this order may spend: the company's balance within the order's cap."""
-    async with ctx.services.uow() as uow:
-        available = await loyalty.available_points(uow.session, view.company_id, ctx.services.clock.now())
+    available = await loyalty.available_points(session, view.company_id, ctx.services.clock.now())
     cap = ctx.services.settings.loyalty_redeem_cap_percent
     return loyalty_rules.redeemable(available, available, view.subtotal, cap)
 
 
 async def _ask_points(ctx: Ctx) -> Sequence[Outbound]:
-    view = await require_cart(ctx)
-    most = await _points_on_offer(ctx, view)
+    async with ctx.services.uow() as uow:
+        view = await require_cart(ctx, uow.session)
+        most = await _points_on_offer(ctx, uow.session, view)
     ctx.slots["_pts"] = most
     text = ctx.t("checkout.points.ask", points=most, value=money(ctx, loyalty_rules.points_value(most), view.currency))
     buttons = [ctx.choice(ctx.t("checkout.points.spend", points=most), most),
@@ -73,10 +88,14 @@ async def _check_points(answer: Answer, ctx: Ctx) -> Validation:
 
 
 async def _ask_confirm(ctx: Ctx) -> Sequence[Outbound]:
-    view = await require_cart(ctx)
+    require_member(ctx)
+    async with ctx.services.uow() as uow:
+        checkout = await _preview(ctx, uow.session)
+    if checkout.cart.is_empty:
+        raise CartEmpty("the cart is empty")
     key = ctx.slots.setdefault("key", secrets.token_urlsafe(KEY_BYTES))
-    ctx.slots["total"] = str(view.total)
-    return await _summary(ctx, view, str(key), in_step=True)
+    ctx.slots["total"] = str(checkout.cart.total)
+    return _summary(ctx, checkout, str(key), in_step=True)
 
 
 async def _check_confirm(answer: Answer, ctx: Ctx) -> Validation:
@@ -92,10 +111,12 @@ async def _check_confirm(answer: Answer, ctx: Ctx) -> Validation:
 # The summary --------------------------------------------------------------------------------------
 
 
-async def _summary(ctx: Ctx, view: CartView, key: str, *, in_step: bool) -> list[Outbound]:
-    async with ctx.services.uow() as uow:
-        company = await accounts.company_of(uow.session, ctx.actor)
-        credit = await accounts.available_credit(uow.session, company)
+async def _preview(ctx: Ctx, session: AsyncSession) -> orders.CheckoutPreview:
+    return await orders.preview(session, actor_in(ctx), ctx.services.settings, ctx.services.clock.now())
+
+
+def _summary(ctx: Ctx, checkout: orders.CheckoutPreview, key: str, *, in_step: bool) -> list[Outbound]:
+    view = checkout.cart
     currency = view.currency
     rows = [ctx.t("checkout.summary.title")]
     for line in view.lines[:SUMMARY_LINES]:
@@ -116,11 +137,11 @@ async def _summary(ctx: Ctx, view: CartView, key: str, *, in_step: bool) -> list
     else:
         rows.append(ctx.t("checkout.summary.no_delivery"))
     rows.append(ctx.t("cart.total", amount=money(ctx, view.total, currency)))
-    if company.payment_terms == PaymentTerms.CREDIT and view.total <= credit:
-        rows.append(ctx.t("checkout.payment.credit", available=money(ctx, credit, currency)))
+    if checkout.on_credit:
+        rows.append(ctx.t("checkout.payment.credit", available=money(ctx, checkout.available_credit, currency)))
     else:
         rows.append(ctx.t("checkout.payment.prepayment"))
-    if company.approval_threshold is not None and view.total > company.approval_threshold:
+    if checkout.needs_approval:
         rows.append(ctx.t("checkout.summary.needs_approval"))
     confirm = Button(ctx.t("checkout.confirm"), encode_payload(CHECKOUT_ACTION, key, str(view.total)))
     buttons = [confirm]
@@ -140,14 +161,17 @@ async def _place(ctx: Ctx) -> Sequence[Outbound]:
         key, shown_total = str(ctx.slots["ok"]), str(ctx.slots.get("total"))
     services = ctx.services
     async with services.uow() as uow:
-        view = await carts.view(uow.session, actor_in(ctx), services.settings, now=services.clock.now())
-        if not view.is_empty and shown_total is not None and str(view.total) != shown_total:
-            # The cart changed after the summary was shown: confirm what it holds now, under a new key.
-            fresh = secrets.token_urlsafe(KEY_BYTES)
-            return [TextOut(ctx.t("checkout.changed")), *await _summary(ctx, view, fresh, in_step=False)]
         try:
             placed = await orders.place_order(uow, ctx.actor, key, services.settings, services.clock,
-                                              channel=services.channel)
+                                              channel=services.channel, expected_total=_amount(shown_total))
+        except orders.CartChanged:
+            # The cart changed after the summary was shown: confirm what it holds now, under a new key.
+            await uow.rollback()
+            fresh = secrets.token_urlsafe(KEY_BYTES)
+            checkout = await _preview(ctx, uow.session)
+            return [TextOut(ctx.t("checkout.changed")), *_summary(ctx, checkout, fresh, in_step=False)]
+        except carts.EmptyCart:
+            return _fix(ctx, ctx.t("errors.cart_empty"), CART_ACTION)
         except InsufficientStock as short:
             return _fix(ctx, ctx.t("checkout.error.stock", sku=str(short.details.get("sku", ""))), CART_ACTION)
         except QuoteExpired:
@@ -157,16 +181,24 @@ async def _place(ctx: Ctx) -> Sequence[Outbound]:
         except QuantityRuleViolation as refused:
             return _fix(ctx, ctx.t("checkout.error.quantity", sku=str(refused.details.get("sku", ""))), CART_ACTION)
         except InvalidInput as refused:
-            return _fix(ctx, _invalid_text(ctx, refused, empty=view.is_empty), _fix_action(refused))
+            return _fix(ctx, _invalid_text(ctx, refused), _fix_action(refused))
         await uow.commit()
     if placed.created:
         await orders.send(services.core.notifier, placed.notifications)
     return [Buttons(_placed_text(ctx, placed), [Button(ctx.t("cart.buttons.search"), encode_payload("search"))])]
 
 
-def _invalid_text(ctx: Ctx, refused: InvalidInput, *, empty: bool) -> str:
-    if empty:
-        return ctx.t("errors.cart_empty")
+def _amount(shown: str | None) -> Decimal | None:
+    """The total the confirm button carried; a mangled one matches no cart, so the summary is shown again."""
+    if shown is None:
+        return None
+    try:
+        return Decimal(shown)
+    except ArithmeticError:
+        return Decimal(-1)
+
+
+def _invalid_text(ctx: Ctx, refused: InvalidInput) -> str:
     if "delivery" in refused.message:
         return ctx.t("checkout.error.quote_expired")
     return ctx.t("checkout.error.lines", skus=", ".join(str(s) for s in refused.details.get("skus", ())) or "—")

@@ -16,10 +16,12 @@ from core.models import CompanyAddress
 from core.ports import Destination
 from core.services import cart as carts
 from core.services import delivery
+from core.services.cart import CartView
 from core.services.delivery import DeliveryOption
+from core.uow import UnitOfWork
 from dialogs.engine import cancel_button
 from dialogs.flow import Accept, Answer, Flow, Goto, Reject, Step, Validation
-from dialogs.flows.cart import Ctx, cart_button, checkout_button, money, require_cart
+from dialogs.flows.cart import CartEmpty, Ctx, cart_button, checkout_button, money, require_cart, require_member
 from dialogs.i18n import format_number
 from dialogs.services import Services
 
@@ -33,9 +35,11 @@ ADDRESS_BUTTONS = 5
 # Where to -----------------------------------------------------------------------------------------
 
 
-async def ask_destination(ctx: Ctx, *, in_checkout: bool = False) -> list[Outbound]:
-    view = await require_cart(ctx)
+async def ask_destination(ctx: Ctx, *, in_checkout: bool = False, view: CartView | None = None) -> list[Outbound]:
+    """Where to deliver; `view` is the cart when the caller has read it this turn."""
     async with ctx.services.uow() as uow:
+        if view is None:
+            view = await require_cart(ctx, uow.session)
         addresses = (
             await uow.session.scalars(
                 select(CompanyAddress)
@@ -89,11 +93,10 @@ def destination_step(*, in_checkout: bool = False) -> Step[Services]:
 # The options --------------------------------------------------------------------------------------
 
 
-async def _destination(ctx: Ctx) -> Destination:
+async def _destination(ctx: Ctx, uow: UnitOfWork) -> Destination:
     chosen = str(ctx.slots.get("dest") or "")
-    async with ctx.services.uow() as uow:
-        if chosen.startswith("a") and chosen[1:].isdigit():
-            return await delivery.destination_from_address(uow, ctx.actor, int(chosen[1:]))
+    if chosen.startswith("a") and chosen[1:].isdigit():
+        return await delivery.destination_from_address(uow, ctx.actor, int(chosen[1:]))
     if chosen.startswith("c:"):
         return Destination(city=chosen[2:])
     raise InvalidInput("no destination chosen")
@@ -113,12 +116,15 @@ def describe_option(ctx: Ctx, option: DeliveryOption) -> str:
 
 
 async def ask_option(ctx: Ctx) -> Sequence[Outbound]:
-    await require_cart(ctx)  # the destination may have come with the request, before any question
-    destination = await _destination(ctx)
+    require_member(ctx)  # the destination may have come with the request, before any question
     services = ctx.services
     async with services.uow() as uow:
-        quotes = await delivery.quote_for_cart(uow, ctx.actor, destination, services.settings, services.clock,
-                                               services.core.carriers)
+        destination = await _destination(ctx, uow)
+        try:
+            quotes = await delivery.quote_for_cart(uow, ctx.actor, destination, services.settings, services.clock,
+                                                   services.core.carriers)
+        except carts.EmptyCart:
+            raise CartEmpty("the cart is empty") from None
         await uow.commit()  # the options are kept, so that one can be chosen by its id
     again = ctx.choice(ctx.t("delivery.other_destination"), "d")
     kept = [o for o in quotes.options if o.quote_id is not None]

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -175,17 +176,20 @@ async def test_a_duplicate_key_slipping_past_the_check_ends_in_the_existing_orde
     await _fill(core, shop.actor, (shop.product, 2))
     first = await _place(core, shop.actor, "k")
     await _fill(core, shop.actor, (shop.product, 3))
-    look_up = orders._order_by_key
+    load = cart.load
     looked: list[str] = []
 
-    async def blind_once(session: AsyncSession, company_id: int, key: str) -> Order | None:
-        # As if another writer committed the key between our check and our insert.
-        looked.append(key)
-        return None if len(looked) == 1 else await look_up(session, company_id, key)
+    async def blind(session: AsyncSession, actor: Actor, **options: Any) -> cart.CartContents:
+        # As if another writer committed the key between our checks and our insert.
+        contents = await load(session, actor, **options)
+        if options.get("order_key") is not None:
+            looked.append(options["order_key"])
+            contents.order_id = None
+        return contents
 
-    monkeypatch.setattr(orders, "_order_by_key", blind_once)
+    monkeypatch.setattr(orders.carts, "load", blind)
     again = await _place(core, shop.actor, "k")
-    assert len(looked) == 2 and not again.created and again.order.id == first.order.id
+    assert looked == ["k", "k"] and not again.created and again.order.id == first.order.id
     assert await _count(core, Order) == 1
     assert await _count(core, StockReservation) == 1
     assert await _level(core, shop.product) == (10, 2)
@@ -249,11 +253,11 @@ async def test_stock_taken_between_the_check_and_the_reservation_still_refuses_a
         await cart.set_points(uow.session, shop.actor, 50)
         await uow.commit()
 
-    async def taken_meanwhile(*_args: object, **_kwargs: object) -> list[tuple[int, int]]:
+    async def taken_meanwhile(*_args: object, **_kwargs: object) -> None:
         # What a competitor's commit between our stock read and our UPDATE looks like: no row matches.
         raise InsufficientStock("not enough stock", product_id=shop.product.id, requested=5, available=0)
 
-    monkeypatch.setattr(orders.stock, "reserve", taken_meanwhile)
+    monkeypatch.setattr(orders.stock, "reserve_for_line", taken_meanwhile)
     with pytest.raises(InsufficientStock) as refused:
         await _place(core, shop.actor)
     assert refused.value.details["sku"] == shop.product.sku
