@@ -10,11 +10,10 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from sklearn.metrics import f1_score
 
 from nlu.classifier import ClassifierConfig, load_or_train
 from nlu.entities import EntityConfig, EntityExtractor, ProductNameIndex
@@ -120,10 +119,13 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     """The mean F1 of the in-scope intents the test file has (out-of-scope answers count as misses)."""
-    labels = sorted({g for g in gold if g != OUT_OF_SCOPE_INTENT})
+    labels = {g for g in gold if g != OUT_OF_SCOPE_INTENT}
     if not labels:
         return 0.0
-    return float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0))
+    # Per intent F1 = 2TP / (2TP + FP + FN), the same figure as scikit-learn's (not imported to serve).
+    hits = Counter(g for g, p in zip(gold, predicted, strict=True) if g == p)
+    gold_count, predicted_count = Counter(gold), Counter(predicted)
+    return statistics.fmean(2 * hits[label] / (gold_count[label] + predicted_count[label]) for label in labels)
 
 
 def _extractor(data: TrainingData, config: EntityConfig | None) -> EntityExtractor:

@@ -41,6 +41,8 @@ def test_fast_single_text_transform_matches_the_fitted_tfidf_matrix() -> None:
     texts = ["Нужно 10 коробок бумаги", "where is my order B2B-000123", "hello hello hello", "ёлка ёж"]
     featurizer, fitted = NgramFeaturizer.fit(texts)
     assert np.allclose(featurizer.transform(texts).toarray(), fitted.toarray(), atol=1e-6)
+    # Again, now that each word's character n-grams come from the per-word cache.
+    assert np.allclose(featurizer.transform(texts).toarray(), fitted.toarray(), atol=1e-6)
 
 
 def test_text_with_no_known_ngram_gives_an_empty_vector() -> None:
