@@ -54,7 +54,7 @@ class _Late:
         return self.runtime.gateway
 
 
-def create_app(settings: Settings | None = None, core: Core | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, core: Core | None = None, *, freeze_heap: bool = False) -> FastAPI:
     """Build the app; the core is built here (or given by a test) and closed on shutdown."""
     settings = settings or (core.settings if core else get_settings())
     runtime_core = core or build_core(settings)
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
                 await telegram_channel.replay_unfinished(older_than=dt.timedelta(minutes=2))
         if whatsapp_channel is not None:
             await whatsapp_channel.replay_unfinished()
-        if core is None:  # the process serves this app (uvicorn's factory): what start-up built lives as long
+        if freeze_heap:  # the process serves this app (`serve_app`): what start-up built lives as long
             _freeze_start_up_heap()
         try:
             yield
@@ -155,6 +155,11 @@ def create_app(settings: Settings | None = None, core: Core | None = None) -> Fa
             app_secret=settings.whatsapp_app_secret.get_secret_value()))
     app.include_router(create_webchat_router(webchat, late.gateway))
     return app
+
+
+def serve_app() -> FastAPI:
+    """The app as `b2bot serve` runs it (uvicorn's factory): its own core, its start-up heap frozen."""
+    return create_app(freeze_heap=True)
 
 
 def _freeze_start_up_heap() -> None:

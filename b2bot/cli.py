@@ -75,7 +75,7 @@ def serve(
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     uvicorn.run(
-        "b2bot.app:create_app",
+        "b2bot.app:serve_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,

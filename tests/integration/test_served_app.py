@@ -10,7 +10,7 @@ from core.config import Settings
 
 
 async def test_a_served_app_freezes_its_start_up_heap(settings: Settings) -> None:
-    app = create_app(settings)
+    app = create_app(settings, freeze_heap=True)
     gc.unfreeze()
     try:
         async with app.router.lifespan_context(app):
