@@ -22,13 +22,18 @@ class Recorded:
         return [sql.split(None, 1)[0].upper() for sql in self.statements]
 
 
+DATA_VERBS = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"})  # not transaction control
+
+
 @contextmanager
-def recorded_sql(engine: AsyncEngine) -> Iterator[Recorded]:
+def recorded_sql(engine: AsyncEngine, *, only: frozenset[str] | None = None) -> Iterator[Recorded]:
+    """What the block sends to the database; `only` keeps the statements with these first keywords."""
     recorded = Recorded()
     sync_engine = engine.sync_engine
 
     def on_statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        recorded.statements.append(sql)
+        if only is None or sql.split(None, 1)[0].upper() in only:
+            recorded.statements.append(sql)
 
     def on_commit(_conn: Any) -> None:
         recorded.commits += 1
@@ -40,3 +45,10 @@ def recorded_sql(engine: AsyncEngine) -> Iterator[Recorded]:
     finally:
         event.remove(sync_engine, "before_cursor_execute", on_statement)
         event.remove(sync_engine, "commit", on_commit)
+
+
+@contextmanager
+def statements(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements that read or write rows (not transaction control) while the block runs."""
+    with recorded_sql(engine, only=DATA_VERBS) as recorded:
+        yield recorded.statements

@@ -10,7 +10,7 @@ from core.bootstrap import Core
 from core.errors import QuantityRuleViolation
 from core.services import cart as carts
 from tests.factories import Build
-from tests.integration.test_statement_budgets import statements
+from tests.statements import statements
 
 
 async def test_adding_answers_the_cart_as_a_fresh_read_shows_it_in_four_statements(core: Core) -> None:
@@ -27,7 +27,7 @@ async def test_adding_answers_the_cart_as_a_fresh_read_shows_it_in_four_statemen
         await uow.commit()
     for product, quantity in ((film, 2), (paper, 4)):  # a new line, then a line that grows
         async with core.uow() as uow:
-            with statements(core) as seen:
+            with statements(core.engine) as seen:
                 change, shown = await carts.add_item_and_view(
                     uow.session, actor, core.settings, quantity=quantity, product_id=product.id, now=core.clock.now()
                 )

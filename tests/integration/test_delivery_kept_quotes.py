@@ -12,7 +12,7 @@ from core.errors import AccessDenied
 from core.models import Contact, DeliveryQuote
 from core.services import delivery
 from tests.integration.test_delivery import KAZAN, FakeCarrier, FixedClock, client_with_cart, only
-from tests.integration.test_statement_budgets import statements
+from tests.statements import statements
 
 
 async def test_every_option_offered_is_kept_with_its_own_terms_in_one_statement(core: Core) -> None:
@@ -23,7 +23,7 @@ async def test_every_option_offered_is_kept_with_its_own_terms_in_one_statement(
         FakeCarrier("twin", ("standard", "500", 2, 3), ("standard", "500", 2, 3)),  # the very same offer twice
     )
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             quotes = await delivery.quote_for_cart(uow, actor, KAZAN, core.settings, FixedClock(), carriers)
         await uow.commit()
     assert len([sql for sql in seen if sql.startswith("INSERT INTO delivery_quotes")]) == 1

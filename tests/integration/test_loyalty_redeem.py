@@ -12,7 +12,7 @@ from core.errors import InvalidInput
 from core.models import LoyaltyEntry, utcnow
 from core.services import loyalty
 from tests.factories import Build
-from tests.integration.test_statement_budgets import statements
+from tests.statements import statements
 
 DAY = dt.timedelta(days=1)
 
@@ -30,7 +30,7 @@ async def test_redeeming_writes_off_lapsed_points_and_spends_only_the_live_ones(
         with pytest.raises(InvalidInput):
             await loyalty.redeem_for_order(uow.session, company.id, order.id, 41, now)
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             await loyalty.redeem_for_order(uow.session, company.id, order.id, 40, now)
             await uow.session.flush()
         await uow.commit()

@@ -5,13 +5,11 @@ Statement counts are deterministic where timings are not; these budgets catch a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from core.bootstrap import Core
 from core.errors import AccessDenied, NotFound
@@ -19,22 +17,7 @@ from core.models import LedgerKind, StockReservation
 from core.services import accounts, catalog, orders
 from core.services import cart as carts
 from tests.factories import Build
-
-
-@contextmanager
-def statements(core: Core) -> Iterator[list[str]]:
-    """The SQL statements (not transaction control) run while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
-        if sql.split(None, 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
-            seen.append(sql)
-
-    event.listen(core.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(core.engine.sync_engine, "before_cursor_execute", record)
+from tests.statements import statements
 
 
 async def _cart_with_two_lines_and_a_quote(core: Core) -> Any:
@@ -55,7 +38,7 @@ async def _cart_with_two_lines_and_a_quote(core: Core) -> Any:
 async def test_a_priced_cart_with_its_delivery_is_read_in_two_statements(core: Core) -> None:
     actor = await _cart_with_two_lines_and_a_quote(core)
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             view = await carts.view(uow.session, actor, core.settings)
     assert len(view.lines) == 2 and view.delivery is not None and view.total == 570
     assert len(seen) == 2  # the contact, company, cart, lines, stock and quote; then the prices
@@ -64,7 +47,7 @@ async def test_a_priced_cart_with_its_delivery_is_read_in_two_statements(core: C
 async def test_placing_an_order_reads_no_row_twice(core: Core) -> None:
     actor = await _cart_with_two_lines_and_a_quote(core)
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             placed = await orders.place_order(uow, actor, "budget", core.settings, core.clock)
         await uow.commit()
     assert placed.created and len(placed.order.lines) == 2
@@ -90,7 +73,7 @@ async def test_the_balance_with_its_last_payments_is_three_statements(core: Core
             await build.ledger(company, LedgerKind.PAYMENT, amount)
         await uow.commit()
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             summary, payments = await accounts.account_overview(uow.session, actor, payments=3)
         assert summary == await accounts.account_summary(uow.session, actor)
         assert payments == await accounts.last_payments(uow.session, actor, limit=3)
@@ -110,7 +93,7 @@ async def test_available_credit_in_one_statement_agrees_with_the_account_summary
         await uow.commit()
     async with core.uow() as uow:
         summary = await accounts.account_summary(uow.session, actor)
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             credit = await accounts.available_credit(uow.session, await accounts.company_of(uow.session, actor))
     assert credit == summary.available_credit == 10000 - 2250 - 700
     assert len(seen) == 2  # the company, then the ledger and the open orders together
@@ -127,7 +110,7 @@ async def test_a_product_card_is_four_statements_once_the_catalogue_is_indexed(c
     async with core.uow() as uow:
         await catalog.product_card(uow, actor, product.id, core.settings)  # builds the index
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             card = await catalog.product_card(uow, actor, product.sku, core.settings)
     assert (card.id, card.available, len(card.incoming)) == (product.id, 5, 1) and card.price is not None
     assert len(seen) == 4  # the product with the catalogue version, stock, incoming, prices
@@ -144,7 +127,7 @@ async def test_a_page_of_orders_comes_with_its_total_in_one_statement_and_past_t
             await build.order(company, contact, lines=[(product, n + 1, "10.00")])
         await uow.commit()
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             page = await orders.list_orders(uow.session, actor, limit=2)
         assert (len(page.items), page.total) == (2, 3)
         assert len(seen) == 2  # the contact with its company; the page with the count
@@ -162,7 +145,7 @@ async def test_an_order_is_read_with_the_contacts_checks_in_one_statement(core: 
         other, _, _ = await build.actor()
         await uow.commit()
     async with core.uow() as uow:
-        with statements(core) as seen:
+        with statements(core.engine) as seen:
             found = await orders.get_order(uow.session, actor, order.id)
         assert found.id == order.id and len(seen) == 2  # the contact with the order; its lines
         with pytest.raises(NotFound):
