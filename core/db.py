@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -43,3 +44,19 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The session's dialect name: "sqlite" or "postgresql"."""
+    return str(session.get_bind().dialect.name)
+
+
+def conflict_insert(dialect: str) -> Any:
+    """The dialect's `insert`, the one with ON CONFLICT (SQLite's or PostgreSQL's)."""
+    return sqlite.insert if dialect == "sqlite" else postgresql.insert
+
+
+def table_of(model: type[Any]) -> Table:
+    """A mapped class's table, for Core statements built once (they skip the ORM's per-call work)."""
+    return cast(Table, model.__table__)

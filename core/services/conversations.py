@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, Update, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.selectable import ScalarSelect
 
+from core.db import conflict_insert, dialect_of, table_of
 from core.domain.access import Actor
 from core.errors import InvalidInput, NotFound
 from core.messaging import (
@@ -315,7 +315,7 @@ async def log_outbound(
                         status=status)
         for index, message in enumerate(messages)
     ]
-    await session.execute(insert(Message).values(rows))
+    await session.execute(_OUTBOUND_STATEMENT, rows)  # one executemany
     await _touch(session, conversation_id, now)
 
 
@@ -498,35 +498,35 @@ def _arrival_statement() -> Update:
     """UPDATE the identity's last inbound time (and its locale, when it has none yet, to the messenger's),
     RETURNING the identity, its conversation, its contact's company when both are active, and the contact's
     role and locale: one round trip for all a known writer's message needs to read."""
-    identity = ChannelIdentity
+    identity = table_of(ChannelIdentity).c
+    conversations, contacts, companies = table_of(Conversation).c, table_of(Contact).c, table_of(Company).c
 
     def conversation(column: Any) -> _ReturnedSubquery:
-        return _ReturnedSubquery(select(column).where(Conversation.identity_id == identity.id))
+        return _ReturnedSubquery(select(column).where(conversations.identity_id == identity.id))
 
     def contact(column: Any) -> _ReturnedSubquery:
-        return _ReturnedSubquery(select(column).where(Contact.id == identity.contact_id))
+        return _ReturnedSubquery(select(column).where(contacts.id == identity.contact_id))
 
     active_company = _ReturnedSubquery(
-        select(Contact.company_id)
-        .join(Company, Company.id == Contact.company_id)
-        .where(Contact.id == identity.contact_id, Contact.is_active.is_(True), Company.is_active.is_(True))
+        select(contacts.company_id)
+        .join(table_of(Company), companies.id == contacts.company_id)
+        .where(contacts.id == identity.contact_id, contacts.is_active.is_(True), companies.is_active.is_(True))
     )
     return (
-        update(identity)
+        update(table_of(ChannelIdentity))
         .where(identity.channel == bindparam("key_channel"), identity.external_id == bindparam("key_external_id"))
         .values(last_inbound_at=bindparam("now", type_=identity.last_inbound_at.type),
                 locale=func.coalesce(identity.locale, bindparam("hint", type_=identity.locale.type)))
         .returning(
             identity.id, identity.contact_id, identity.display_name, identity.locale,
-            conversation(Conversation.id).label("conversation_id"),
-            conversation(Conversation.contact_id).label("conversation_contact_id"),
-            conversation(Conversation.status).label("status"),
-            conversation(Conversation.assignee_id).label("assignee_id"),
+            conversation(conversations.id).label("conversation_id"),
+            conversation(conversations.contact_id).label("conversation_contact_id"),
+            conversation(conversations.status).label("status"),
+            conversation(conversations.assignee_id).label("assignee_id"),
             active_company.label("company_id"),
-            contact(Contact.role).label("role"),
-            contact(Contact.locale).label("contact_locale"),
+            contact(contacts.role).label("role"),
+            contact(contacts.locale).label("contact_locale"),
         )
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -534,15 +534,39 @@ async def _insert_inbound(
     session: AsyncSession, conversation_id: int, channel_message_id: str, message: LoggedMessage, now: dt.datetime
 ) -> bool:
     """One INSERT .. ON CONFLICT DO NOTHING RETURNING: True when logged, False for a message logged before."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     logged = await session.scalar(
-        dialect.insert(Message)
-        .values(_message_values(conversation_id, "in", "client", channel_message_id, message, now))
-        .on_conflict_do_nothing(index_elements=[Message.conversation_id, Message.direction,
-                                                Message.channel_message_id])
-        .returning(Message.id)
+        _inbound_statement(dialect_of(session)),
+        _message_values(conversation_id, "in", "client", channel_message_id, message, now),
     )
     return logged is not None
+
+
+# The statements every message runs are built once (and compiled once per dialect): building one per call
+# cost several times its execution. They are Core statements on the tables, which skip the ORM's bulk path.
+_MESSAGES = table_of(Message)
+_CONVERSATIONS = table_of(Conversation)
+_MESSAGE_COLUMNS = ("conversation_id", "direction", "sender", "channel_message_id", "kind", "text", "payload",
+                    "status", "created_at")
+
+
+@cache
+def _inbound_statement(dialect: str) -> Insert:
+    messages = _MESSAGES.c
+    return (
+        conflict_insert(dialect)(_MESSAGES)
+        .values({name: bindparam(name) for name in _MESSAGE_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[messages.conversation_id, messages.direction,
+                                                messages.channel_message_id])
+        .returning(messages.id)
+    )
+
+
+_OUTBOUND_STATEMENT = insert(_MESSAGES)
+_TOUCH_STATEMENT = (
+    update(_CONVERSATIONS)
+    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
+    .values(last_message_at=bindparam("now"))
+)
 
 
 async def _identity_by_key(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity | None:
@@ -556,12 +580,7 @@ async def _conversation_of(session: AsyncSession, identity_id: int) -> Conversat
 
 
 async def _touch(session: AsyncSession, conversation_id: int, now: dt.datetime) -> None:
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_message_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_TOUCH_STATEMENT, {"conversation_id": conversation_id, "now": now})
 
 
 async def _account_manager(session: AsyncSession, contact_id: int | None) -> StaffUser | None:

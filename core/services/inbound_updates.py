@@ -11,17 +11,38 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import conflict_insert, dialect_of, table_of
 from core.errors import InvalidInput
 from core.models import InboundUpdate
 
 MAX_EXTERNAL_ID = 100
 MAX_ERROR = 2000
+
+
+# Built once: every update runs these two (see conversations' message statements).
+_UPDATES = table_of(InboundUpdate)
+_FINISH_STATEMENT = (
+    update(_UPDATES)
+    .where(_UPDATES.c.id == bindparam("update_id"))
+    .values(processed_at=bindparam("processed_at"), error=bindparam("error"))
+)
+
+
+@cache
+def _record_statement(dialect: str) -> Insert:
+    columns = _UPDATES.c
+    return (
+        conflict_insert(dialect)(_UPDATES)
+        .values({name: bindparam(name) for name in ("channel", "external_id", "payload", "received_at")})
+        .on_conflict_do_nothing(index_elements=[columns.channel, columns.external_id])
+        .returning(columns.id)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,24 +60,17 @@ async def record(
         raise InvalidInput("an update needs a channel and an id of at most 100 characters")
     # One round trip: INSERT .. ON CONFLICT DO NOTHING RETURNING id answers both "new" and "seen before",
     # and a concurrent delivery of the same update cannot abort the caller's transaction.
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    row_id = await session.scalar(
-        dialect.insert(InboundUpdate)
-        .values(channel=channel, external_id=external_id, payload=dict(payload), received_at=now)
-        .on_conflict_do_nothing(index_elements=[InboundUpdate.channel, InboundUpdate.external_id])
-        .returning(InboundUpdate.id)
-    )
+    row_id = await session.scalar(_record_statement(dialect_of(session)), {
+        "channel": channel, "external_id": external_id, "payload": dict(payload), "received_at": now,
+    })
     return None if row_id is None else int(row_id)
 
 
 async def finish(session: AsyncSession, update_id: int, *, now: dt.datetime, error: str | None = None) -> None:
     """Mark a recorded update handled (with the error that stopped it, if any): it is not replayed again."""
-    await session.execute(
-        update(InboundUpdate)
-        .where(InboundUpdate.id == update_id)
-        .values(processed_at=now, error=error[:MAX_ERROR] if error else None)
-        .execution_options(synchronize_session=False)
-    )
+    await session.execute(_FINISH_STATEMENT, {
+        "update_id": update_id, "processed_at": now, "error": error[:MAX_ERROR] if error else None,
+    })
 
 
 async def unfinished(
