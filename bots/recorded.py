@@ -31,11 +31,12 @@ class RecordedUpdates:
         self.channel = channel
         self._handle = handle
 
-    async def process(self, row_id: int, payload: Mapping[str, Any]) -> None:
-        """Handle one recorded update and mark it finished, keeping the error that stopped it if any."""
+    async def process(self, row_id: int, payload: Mapping[str, Any], handle: Handle | None = None) -> None:
+        """Handle one recorded update (with `handle` instead of the usual when given) and mark it finished,
+        keeping the error that stopped it if any."""
         error: str | None = None
         try:
-            await self._handle(payload)
+            await (handle or self._handle)(payload)
         except Exception as exc:  # the row keeps the error; the next updates must still be handled
             log.exception("%s update %s failed", self.channel, row_id)
             error = f"{type(exc).__name__}: {exc}"

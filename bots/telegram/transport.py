@@ -94,9 +94,11 @@ class TelegramChannel:
             await uow.commit()
         return row
 
-    async def process(self, row_id: int, raw: Mapping[str, Any]) -> None:
-        """Handle a recorded update and mark it finished, with the error that stopped it if any."""
-        await self.recorded.process(row_id, raw)
+    async def process(self, row_id: int, raw: Mapping[str, Any], *, callback_answered: bool = False) -> None:
+        """Handle a recorded update and mark it finished, with the error that stopped it if any.
+        `callback_answered`: the webhook's answer already answered its callback query (see the router)."""
+        handle = self._handle_raw_answered if callback_answered else None
+        await self.recorded.process(row_id, raw, handle)
 
     async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
         """Handle updates recorded but never finished (a crash after the ack); how many were handled."""
@@ -107,10 +109,13 @@ class TelegramChannel:
     async def _handle_raw(self, raw: Mapping[str, Any]) -> None:
         await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
 
-    async def handle(self, update: Update) -> None:
+    async def _handle_raw_answered(self, raw: Mapping[str, Any]) -> None:
+        await self.handle(Update.model_validate(raw, context={"bot": self.bot}), callback_answered=True)
+
+    async def handle(self, update: Update, *, callback_answered: bool = False) -> None:
         event = read_update(update)
         callback_id = getattr(event, "callback_id", None)
-        if callback_id is not None:
+        if callback_id is not None and not callback_answered:
             # Answered first, so the button stops spinning whatever the turn does.
             await self._answer_callback(callback_id, None)
         await self._handle(event)
@@ -252,7 +257,9 @@ def create_telegram_webhook_router(channel: TelegramChannel, secret: str) -> API
     """`POST /telegram/webhook`: Telegram's secret header checked, the update recorded, acknowledged, handled.
 
     The update is handled after the response is sent (a background task), so Telegram gets its ack at once;
-    it is recorded first, so nothing acknowledged is lost.
+    it is recorded first, so nothing acknowledged is lost. A button press is answered in the ack itself (a
+    Bot API method in the webhook's response, which Telegram carries out): the button stops spinning at once,
+    and the turn makes one Bot API request fewer.
     """
     if not secret:
         raise ValueError("a Telegram webhook needs TELEGRAM_WEBHOOK_SECRET")
@@ -275,8 +282,13 @@ def create_telegram_webhook_router(channel: TelegramChannel, secret: str) -> API
             row = await channel.record(raw)
         except (ValueError, ValidationError, InvalidInput):
             return _problem(400, "not a Telegram update")
+        callback = raw.get("callback_query")
+        callback_id = callback.get("id") if isinstance(callback, dict) else None
         if row is not None:
-            background.add_task(channel.process, row, raw)
+            background.add_task(channel.process, row, raw, callback_answered=isinstance(callback_id, str))
+        if isinstance(callback_id, str):
+            return Response(json.dumps({"method": "answerCallbackQuery", "callback_query_id": callback_id}),
+                            media_type="application/json")
         return Response(status_code=200)
 
     return router

@@ -93,6 +93,15 @@ class FakeBotApi:
         self.drained.clear()
         self.updates.append(update)
 
+    def webhook_reply(self, body: bytes) -> None:
+        """Carry out the Bot API method a webhook answered with, as Telegram does (the bot gets no result)."""
+        if not body:
+            return
+        params = json.loads(body)
+        if isinstance(params, dict) and isinstance(params.get("method"), str):
+            method = params.pop("method")
+            self._record(Call(method, params, {}))
+
     def sent(self, method: str | None = None, chat_id: int | None = None) -> list[Call]:
         """Calls that reached the server and succeeded, optionally of one method and chat."""
         return [c for c in self.calls if (method is None or c.method == method)
@@ -183,6 +192,9 @@ class FakeBotApi:
 async def _read_fields(request: web.Request) -> tuple[dict[str, Any], dict[str, bytes]]:
     params: dict[str, Any] = {}
     files: dict[str, bytes] = {}
+    if request.content_type == "application/json":  # Telegram takes a JSON body as well as a form
+        body = await request.json()
+        return (body if isinstance(body, dict) else {}), files
     form = await request.post()
     for key, value in form.items():
         if isinstance(value, web.FileField):

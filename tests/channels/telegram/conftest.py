@@ -83,7 +83,10 @@ class Rig:
 
     async def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
         headers = {SECRET_HEADER: secret} if secret is not None else {}
-        return await self.client.post(WEBHOOK_PATH, json=update, headers=headers)
+        response = await self.client.post(WEBHOOK_PATH, json=update, headers=headers)
+        if response.status_code == 200:
+            self.api.webhook_reply(response.content)
+        return response
 
     async def say(self, text: str, *, user_id: int = 555001, language: str = "en") -> list[str]:
         """Send a text through the webhook; the texts the bot sent back to that chat."""

@@ -80,6 +80,18 @@ async def test_a_button_press_is_a_payload_and_the_callback_is_always_answered(r
     assert "no longer active" in rig.api.messages(555001)[-2].text
 
 
+async def test_a_press_is_answered_in_the_ack_and_not_again_by_the_turn(rig: Rig, core: Core) -> None:
+    await _linked(core)
+    response = await rig.client.post("/telegram/webhook", json=load_update("callback_query"),
+                                      headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"})
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": "4382bfdwdsb323b2d9"}
+    assert rig.api.sent("answerCallbackQuery") == []  # the turn made no request of its own for it
+    assert "Alpha Trade" in rig.api.messages(555001)[0].text
+    text = await rig.client.post("/telegram/webhook", json=text_update("balance"),
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-webhook-token"})
+    assert text.status_code == 200 and text.content == b""
+
+
 async def test_a_callback_is_answered_even_when_the_turn_fails(rig: Rig, core: Core) -> None:
     await _linked(core)
     rig.api.fail("sendMessage", 400, "Bad Request: chat not found", times=10)
