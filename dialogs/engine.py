@@ -171,14 +171,14 @@ class Engine(Generic[S]):
     ) -> Processed:
         """`process`, also answering the language chosen in the conversation, so no caller loads the state again."""
         key = inbound.conversation_key
-        async with self.store.lock(key):
-            state = await self.store.load(key) or ConversationState()
+        async with self.store.turn(key) as held:
+            state = held.state or ConversationState()
             turn = Turn(content=inbound.content, actor=actor, state=state, services=services,
                         locale_hint=inbound.locale_hint, user_locale=user_locale)
             messages = await self.handle(turn)
             adapted = present(messages, self.locale_for(turn)) if present else Adapted(tuple(messages))
             state.pending_choices = dict(adapted.choices)
-            await self.store.save(key, state)
+            held.save(state)
         return Processed(adapted, state.locale)
 
     async def handle(self, turn: Turn[S]) -> list[Outbound]:

@@ -1,8 +1,9 @@
 """Conversation state and where it lives: JSON-serialisable state, memory and Redis stores, per-conversation locks.
 
-A turn runs as `async with store.lock(key): state = await store.load(key) ...; await store.save(key, state)`,
-so two messages of one conversation never interleave, while different conversations run in parallel. Every
-write sets the TTL: an idle conversation's state expires and the next message starts fresh.
+A turn runs as `async with store.turn(key) as held: ... held.save(state)`: the conversation's lock taken and its
+state loaded on the way in, the new state saved and the lock released on a clean way out (on Redis, one round
+trip each way). So two messages of one conversation never interleave, while different conversations run in
+parallel. Every write sets the TTL: an idle conversation's state expires and the next message starts fresh.
 """
 
 from __future__ import annotations
@@ -113,7 +114,26 @@ class ConversationState:
         return ConversationState.from_json(self.to_json())
 
 
+class HeldState:
+    """A conversation's state held for one turn (`StateStore.turn`): `state` as loaded (None: a fresh start),
+    and `save` to keep a new one once the turn ends without an error."""
+
+    __slots__ = ("state", "to_save")
+
+    def __init__(self, state: ConversationState | None) -> None:
+        self.state = state
+        self.to_save: ConversationState | None = None
+
+    def save(self, state: ConversationState) -> None:
+        self.to_save = state
+
+
 class StateStore(Protocol):
+    def turn(self, key: str) -> AbstractAsyncContextManager[HeldState]:
+        """Lock the conversation and load its state; on a clean exit save what was given to `save`, then
+        unlock. Raises `ConversationBusy` if the lock cannot be had in time."""
+
+
     async def load(self, key: str) -> ConversationState | None: ...
 
     async def save(self, key: str, state: ConversationState) -> None:
@@ -160,6 +180,14 @@ class MemoryStateStore:
         self._data.pop(key, None)
 
     @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[HeldState]:
+        async with self.lock(key):
+            held = HeldState(await self.load(key))
+            yield held
+            if held.to_save is not None:
+                await self.save(key, held.to_save)
+
+    @asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:
         lock, users = self._locks.get(key) or (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
@@ -181,6 +209,15 @@ class MemoryStateStore:
                 self._locks[key] = (lock, users - 1)
 
 
+# KEYS: the lock, the state; ARGV: the lock's token, the state's JSON ("" keeps it as it is), its TTL in ms.
+_SAVE_AND_UNLOCK = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'PX', ARGV[3]) end
+redis.call('del', KEYS[1])
+return 1
+"""
+
+
 class RedisStateStore:
     """State in Redis (production): one JSON string per conversation with a TTL, and a Redis lock per turn.
 
@@ -197,6 +234,7 @@ class RedisStateStore:
         self._prefix = prefix
         self._lock_timeout = lock_timeout
         self._lock_wait = lock_wait
+        self._save_and_unlock = redis.register_script(_SAVE_AND_UNLOCK)
 
     def state_key(self, key: str) -> str:
         return f"{self._prefix}state:{key}"
@@ -213,6 +251,36 @@ class RedisStateStore:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self.state_key(key))
+
+    @asynccontextmanager
+    async def turn(self, key: str) -> AsyncIterator[HeldState]:
+        """Two round trips a turn instead of four: the lock is set (NX PX, a random token, as redis-py's `Lock`
+        does) with the state read in the same pipeline, and the state is written with the lock's
+        compare-and-delete in one script. The read is sound: it follows our successful SET NX, and every
+        writer writes before it releases. A turn whose lock ran out saves nothing and is reported."""
+        lock_key, state_key = self.lock_key(key), self.state_key(key)
+        token = secrets.token_hex(16)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lock_wait
+        while True:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.set(lock_key, token, nx=True, px=int(self._lock_timeout * 1000))
+                pipe.get(state_key)
+                acquired, text = await pipe.execute()
+            if acquired:
+                break
+            if loop.time() >= deadline:
+                raise ConversationBusy(key)
+            await asyncio.sleep(0.01)
+        held = HeldState(None if text is None else ConversationState.from_json(text))
+        to_save = ""
+        try:
+            yield held
+            to_save = held.to_save.to_json() if held.to_save is not None else ""
+        finally:
+            owned = await self._save_and_unlock(keys=[lock_key, state_key], args=[token, to_save, self._ttl_ms])
+            if not owned:
+                raise ConversationLockLost(key)
 
     @asynccontextmanager
     async def lock(self, key: str) -> AsyncIterator[None]:

@@ -174,3 +174,58 @@ async def test_a_turn_that_outlives_its_redis_lock_is_reported(redis_prefix: str
                 await client.delete(store.lock_key("telegram:3"))  # as if its timeout had passed
     finally:
         await client.aclose()
+
+
+async def test_a_turn_loads_the_state_and_saves_only_what_a_clean_turn_gave(make_store: StoreFactory) -> None:
+    store = await make_store()
+    async with store.turn("telegram:11") as held:
+        assert held.state is None
+        held.save(state_with(1))
+    async with store.turn("telegram:11") as held:
+        assert held.state == state_with(1)  # nothing saved: the state stays as it was
+    with pytest.raises(KeyError):
+        async with store.turn("telegram:11") as held:
+            held.save(state_with(99))
+            raise KeyError("the turn failed")
+    assert await store.load("telegram:11") == state_with(1)
+    async with store.lock("telegram:11"):  # and the failed turn let the conversation go
+        pass
+
+
+async def test_turns_held_with_turn_never_interleave_and_lose_no_update(make_store: StoreFactory) -> None:
+    stores = [await make_store(), await make_store()]
+
+    async def turn(store: StateStore) -> None:
+        async with store.turn("telegram:12") as held:
+            counter = held.state.slots["n"] if held.state is not None else 0
+            for _ in range(5):
+                await asyncio.sleep(0)
+            held.save(state_with(counter + 1))
+
+    await asyncio.gather(*(turn(stores[i % 2]) for i in range(6)))
+    final = await stores[0].load("telegram:12")
+    assert final is not None and final.slots["n"] == 6
+
+
+async def test_a_turn_waits_for_a_held_lock_then_reports_busy(make_store: StoreFactory) -> None:
+    waiter = await make_store(lock_wait=0.05)
+    holder = await make_store()
+    async with holder.lock("telegram:13"):
+        with pytest.raises(ConversationBusy):
+            async with waiter.turn("telegram:13"):
+                pass
+
+
+@needs_redis
+async def test_a_turn_that_outlives_its_redis_lock_saves_nothing_and_is_reported(redis_prefix: str) -> None:
+    client = Redis.from_url(REDIS_URL)
+    try:
+        store = RedisStateStore(client, ttl=TTL, prefix=redis_prefix)
+        with pytest.raises(ConversationLockLost):
+            async with store.turn("telegram:14") as held:
+                await client.set(store.lock_key("telegram:14"), "another turn's token")  # it expired, was taken
+                held.save(state_with(5))
+        assert await store.load("telegram:14") is None
+        assert await client.get(store.lock_key("telegram:14")) == b"another turn's token"  # not ours to free
+    finally:
+        await client.aclose()
