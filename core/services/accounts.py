@@ -7,7 +7,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, CompoundSelect, String, and_, exists, literal, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    String,
+    and_,
+    bindparam,
+    exists,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.access import Actor
@@ -187,12 +198,8 @@ async def available_credit(session: AsyncSession, company: Company) -> Decimal:
     if company.payment_terms != PaymentTerms.CREDIT:
         return ZERO
     # The ledger's amounts and the open credit orders' totals in one round trip; summed here (see below).
-    owed: CompoundSelect[str, Decimal] = union_all(
-        select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == company.id),
-        select(literal(_OPEN_ORDER, String), Order.total).where(_open_on_credit(company.id)),
-    )
     balance = open_on_credit = ZERO
-    for kind, amount in await session.execute(owed):
+    for kind, amount in await session.execute(_OWED, {"owed_company_id": company.id}):
         if kind == _OPEN_ORDER:
             open_on_credit += amount
         else:
@@ -213,7 +220,7 @@ async def open_orders_on_credit(session: AsyncSession, company_id: int) -> Decim
     return to_money(sum(totals, ZERO))
 
 
-def _open_on_credit(company_id: int) -> ColumnElement[bool]:
+def _open_on_credit(company_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     invoiced = exists().where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == LedgerKind.INVOICE)
     return and_(
         Order.company_id == company_id,
@@ -221,6 +228,13 @@ def _open_on_credit(company_id: int) -> ColumnElement[bool]:
         Order.payment_mode == PaymentMode.CREDIT,
         ~invoiced,
     )
+
+
+# Built once: every checkout and balance reads it.
+_OWED: CompoundSelect[str, Decimal] = union_all(
+    select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == bindparam("owed_company_id")),
+    select(literal(_OPEN_ORDER, String), Order.total).where(_open_on_credit(bindparam("owed_company_id"))),
+)
 
 
 async def last_payments(session: AsyncSession, actor: Actor, *, limit: int = 5) -> tuple[LedgerLine, ...]:
