@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
+from core.db import table_of
 from core.domain import loyalty as loyalty_rules
 from core.domain.access import Actor
 from core.domain.money import to_money
@@ -216,7 +217,74 @@ _CONTENTS = _contents()
 _CONTENTS_AND_ORDER = _contents(_ORDER_BY_KEY)
 # PostgreSQL: the company's row locked as `accounts.lock_company` locks it (SQLite renders no lock clause).
 _CONTENTS_AND_ORDER_LOCKED = _CONTENTS_AND_ORDER.with_for_update(of=Company, key_share=True)
+_FRESH: dict[str, Any] = {"populate_existing": True}
+_NO_OPTIONS: dict[str, Any] = {}
 _PRODUCT_WITH_STOCK = select(Product, _AVAILABLE, _NEXT_ETA).where(Product.id == bindparam("product_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class GlancedLine:
+    """A cart line as `glance` reads it: enough to refuse it, nothing to price it."""
+
+    product_id: int
+    sku: str
+    name: str
+    quantity: int
+    is_active: bool
+    available: int  # on hand less reserved, over every warehouse
+
+
+@dataclass(frozen=True, slots=True)
+class CartGlance:
+    """What decides a checkout before any lock: the company's order made with the key, and the cart's lines."""
+
+    order_id: int | None
+    lines: tuple[GlancedLine, ...]  # none: no cart for the contact's current company, or an empty one
+
+
+def _glance() -> Select[Any]:
+    """The contact's company and state, the company's order with `order_key`, and the lines of the contact's cart
+    for that company with their products' stock: plain rows, one per line, on the tables (no ORM objects)."""
+    contacts, carts_, lines, products, orders_, levels = (
+        table_of(model) for model in (Contact, Cart, CartLine, Product, Order, StockLevel))
+    order_id = (
+        select(orders_.c.id)
+        .where(orders_.c.company_id == contacts.c.company_id, orders_.c.idempotency_key == bindparam("order_key"))
+        .scalar_subquery()
+    )
+    available = (
+        select(func.coalesce(func.sum(levels.c.on_hand - levels.c.reserved), 0))
+        .where(levels.c.product_id == products.c.id)
+        .scalar_subquery()
+    )
+    return (
+        select(contacts.c.company_id, contacts.c.is_active, order_id, products.c.id, products.c.sku,
+               products.c.name, lines.c.quantity, products.c.is_active, available)
+        .select_from(contacts)
+        .outerjoin(carts_, and_(carts_.c.contact_id == contacts.c.id, carts_.c.company_id == contacts.c.company_id))
+        .outerjoin(lines, lines.c.cart_id == carts_.c.id)
+        .outerjoin(products, products.c.id == lines.c.product_id)
+        .where(contacts.c.id == bindparam("contact_id"))
+        .order_by(lines.c.id)
+    )
+
+
+_GLANCE = _glance()
+
+
+async def glance(session: AsyncSession, actor: Actor, order_key: str) -> CartGlance:
+    """The cheapest look at a checkout: whether `order_key` made an order already, and the cart's lines with their
+    stock. Guests and contacts of another company (or deactivated ones) are refused, as by `load`."""
+    contact_id, company_id = actor.require_contact()
+    rows = (await session.execute(_GLANCE, {"contact_id": contact_id, "order_key": order_key})).all()
+    if not rows or rows[0][0] != company_id or not rows[0][1]:
+        raise AccessDenied("not your company's data")
+    lines = tuple(
+        GlancedLine(product_id, sku, name, quantity, is_active, int(available))
+        for _company_id, _active, _order_id, product_id, sku, name, quantity, is_active, available in rows
+        if product_id is not None
+    )
+    return CartGlance(rows[0][2], lines)
 
 
 async def load(
@@ -237,9 +305,9 @@ async def load(
     if order_key is not None:
         statement = _CONTENTS_AND_ORDER_LOCKED if lock_company else _CONTENTS_AND_ORDER
         params["order_key"] = order_key
-    if fresh:
-        statement = statement.execution_options(populate_existing=True)
-    rows = (await session.execute(statement, params)).all()
+    # Options given to the call, not set on the statement: a statement copied per call loses its cached key.
+    options = _FRESH if fresh else _NO_OPTIONS
+    rows = (await session.execute(statement, params, execution_options=options)).all()
     if not rows or rows[0][0].company_id != company_id or not rows[0][0].is_active:
         raise AccessDenied("not your company's data")
     contact, company, cart, quote = rows[0][:4]
@@ -512,11 +580,28 @@ async def clear(session: AsyncSession, actor: Actor) -> None:
 
 
 async def empty(session: AsyncSession, cart: Cart) -> None:
-    await session.execute(delete(CartLine).where(CartLine.cart_id == cart.id))
-    cart.points_to_redeem = 0
-    cart.delivery_quote_id = None
-    cart.comment = None
-    await session.flush()
+    """Delete the cart's lines and forget its points, delivery and comment."""
+    await empty_lines(session, cart.id)
+    await forget_choices(session, cart)
+
+
+async def empty_lines(session: AsyncSession, cart_id: int) -> None:
+    """Delete the cart's lines in one Core DELETE, which leaves line objects loaded before it alone: read the cart
+    again (`load`) rather than use them."""
+    await session.execute(_EMPTY, {"cart_id": cart_id})
+
+
+async def forget_choices(session: AsyncSession, cart: Cart) -> None:
+    """The points to spend, the chosen delivery and the comment back to none; written only when one was set."""
+    if cart.points_to_redeem or cart.delivery_quote_id is not None or cart.comment is not None:
+        cart.points_to_redeem = 0
+        cart.delivery_quote_id = None
+        cart.comment = None
+        await session.flush()
+
+
+_CART_LINES = table_of(CartLine)
+_EMPTY = delete(_CART_LINES).where(_CART_LINES.c.cart_id == bindparam("cart_id"))
 
 
 async def set_points(

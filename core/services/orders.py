@@ -14,11 +14,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Insert,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    column,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
+from core.db import conflict_insert, dialect_of, table_of
 from core.domain.access import Actor
 from core.domain.order_states import check_transition
 from core.errors import (
@@ -30,6 +48,7 @@ from core.errors import (
     QuantityRuleViolation,
 )
 from core.models import (
+    CartLine,
     Company,
     Contact,
     ContactRole,
@@ -46,7 +65,7 @@ from core.models import (
     StockReservation,
 )
 from core.ports import Clock, Notification, Notifier
-from core.services import accounts, loyalty, pricing, stock
+from core.services import accounts, loyalty, outbox, pricing, stock
 from core.services import cart as carts
 from core.uow import UnitOfWork
 
@@ -249,8 +268,9 @@ async def place_order(
     nothing of it. A duplicate key that slipped past the lock still ends in the existing order.
 
     What can be answered without the lock is answered before it: the key's order, an empty cart, lines
-    no longer sold or that the stock cannot cover. Most checkouts of a product in demand end there, so
-    they neither queue behind the company's other orders nor hold a connection meanwhile.
+    no longer sold or that the stock cannot cover. Most checkouts of a product in demand end there, in one
+    small statement that builds no ORM objects, so they neither queue behind the company's other orders nor
+    hold a connection meanwhile.
     """
     session = uow.session
     key = idempotency_key.strip()
@@ -262,14 +282,15 @@ async def place_order(
     if comment and len(comment) > MAX_COMMENT:
         raise InvalidInput("the comment is too long", length=len(comment), maximum=MAX_COMMENT)
     _, company_id = actor.require_contact()
-    contents = await carts.load(session, actor, order_key=key)
-    if contents.order_id is None:
-        _refuse_early(contents)
-        if session.get_bind().dialect.name == "sqlite":
-            await accounts.hold_company(session, company_id)
-        # Read again under the lock (on PostgreSQL in the locking statement itself): what a twin that held
-        # the lock before us wrote is seen here, or else meets its order's key on insert.
-        contents = await carts.load(session, actor, fresh=True, order_key=key, lock_company=True)
+    glance = await carts.glance(session, actor, key)
+    if glance.order_id is not None:
+        return await _replay(session, glance.order_id)
+    _refuse_early(glance)
+    if dialect_of(session) == "sqlite":
+        await accounts.hold_company(session, company_id)
+    # Read again under the lock (on PostgreSQL in the locking statement itself): what a twin that held
+    # the lock before us wrote is seen here, or else meets its order's key on insert.
+    contents = await carts.load(session, actor, fresh=True, order_key=key, lock_company=True)
     if contents.order_id is not None:
         return await _replay(session, contents.order_id)
     if contents.own_cart is None or not contents.lines:
@@ -283,24 +304,23 @@ async def place_order(
     return placed
 
 
-def _refuse_early(contents: carts.CartContents) -> None:
+def _refuse_early(glance: carts.CartGlance) -> None:
     """Refuse, before taking any lock, a cart that cannot be placed as it stands: empty, lines no longer sold,
     lines the stock cannot cover. Placing checks all of it again under the lock."""
-    if contents.own_cart is None or not contents.lines:
+    if not glance.lines:
         raise carts.EmptyCart("the cart is empty")
-    inactive = [held.product.sku for held in contents.lines if not held.product.is_active]
+    inactive = [line.sku for line in glance.lines if not line.is_active]
     if inactive:
         raise InvalidInput("some products are no longer sold; remove them", skus=inactive)
-    for held in contents.lines:
-        if held.available < held.line.quantity:
-            product = held.product
-            raise InsufficientStock(f"not enough stock of {product.sku}", sku=product.sku, name=product.name,
-                                    product_id=product.id, requested=held.line.quantity, available=held.available)
+    for line in glance.lines:
+        if line.available < line.quantity:
+            raise InsufficientStock(f"not enough stock of {line.sku}", sku=line.sku, name=line.name,
+                                    product_id=line.product_id, requested=line.quantity, available=line.available)
 
 
 async def _replay(session: AsyncSession, order_id: int) -> PlacedOrder:
     """The answer to a key already used: the order it made, created nothing now."""
-    order = await session.scalar(select(Order).where(Order.id == order_id).execution_options(populate_existing=True))
+    order = await session.scalar(_ORDER_BY_ID, {"order_id": order_id}, execution_options=_FRESH)
     assert order is not None  # read with its key a moment ago; orders are never deleted
     return PlacedOrder(await _summary(session, order), created=False, notifications=())
 
@@ -321,7 +341,8 @@ async def _place(
     Every order for a product in demand queues on that product's stock row: the shorter the lock, the more
     checkouts a second. Lines the stock read before any write cannot cover are refused at once, without
     queueing for the lock (the conditional UPDATE in `stock.reserve` stays what guarantees no oversell).
-    Rows are written with bulk statements: no ORM objects are built for what is only inserted.
+    Rows are written with Core statements built once (on PostgreSQL all in one): no ORM objects are built for
+    what is only inserted.
     """
     company, contact, cart = contents.company, contents.contact, contents.own_cart
     assert cart is not None  # checked by the caller
@@ -367,38 +388,23 @@ async def _place(
         "created_at": now,
         "updated_at": now,
     }
-    # A duplicate key inserts nothing (and breaks no transaction): the caller answers with the key's order.
-    order_id = await session.scalar(
-        _insert_for(session, Order)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=[Order.company_id, Order.idempotency_key])
-        .returning(Order.id)
-    )
-    if order_id is None:
-        return None
-    lines = [
-        {"order_id": order_id, "product_id": line.product_id, "sku": line.sku, "name": line.name,
-         "quantity": line.quantity, "unit_price": unit_price, "line_total": line_total}
+    lines: list[dict[str, Any]] = [
+        {"product_id": line.product_id, "sku": line.sku, "name": line.name, "quantity": line.quantity,
+         "unit_price": unit_price, "line_total": line_total}
         for line, unit_price, line_total in priced
     ]
-    # A cart holds one line per product, so the returned ids map back by product.
-    returned = await session.execute(insert(OrderLine).returning(OrderLine.product_id, OrderLine.id), lines)
-    line_ids = {product_id: line_id for product_id, line_id in returned}
-    actor_label = f"contact:{contact.id}"
-    await session.execute(insert(OrderEvent).execution_options(render_nulls=True), [
-        {"order_id": order_id, "status": S.PLACED, "at": now, "actor": actor_label, "eta": None},
-        {"order_id": order_id, "status": status, "at": now, "actor": actor_label, "eta": values["eta"]},
-    ])
+    written = await _write(session, values, lines, f"contact:{contact.id}", cart.id)
+    if written is None:  # a duplicate key inserted nothing (and broke no transaction)
+        return None
+    order_id, line_ids = written
     if view.points_applied > 0:
         await loyalty.redeem_for_order(session, company.id, order_id, view.points_applied, now)
-    await carts.empty(session, cart)
-    await session.execute(insert(OutboxEvent), [
-        {"topic": "order.created", "payload": _created_payload(order_id, values, lines), "created_at": now}
-    ])
+    await carts.forget_choices(session, cart)
     notifications = (
         await _approval_requests(session, order_id, values, placed_by=contact.name) if terms.needs_approval else ()
     )
-    # Everything but the reservations is written before the stock rows are locked.
+    # Everything but the reservations is written before the stock rows are locked: the commit follows them.
+    await session.flush()
     await _reserve(session, [(line_ids[line["product_id"]], line) for line in lines])
     summary = OrderSummary(
         id=order_id,
@@ -420,10 +426,116 @@ _SUMMARY_FIELDS = (
 )
 
 
-def _insert_for(session: AsyncSession, entity: type[Order]) -> sqlite.Insert | postgresql.Insert:
-    """An INSERT that can take ON CONFLICT, in the session's dialect."""
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
-    return dialect.insert(entity)
+async def _write(
+    session: AsyncSession, order: dict[str, Any], lines: list[dict[str, Any]], actor_label: str, cart_id: int
+) -> tuple[int, dict[int, int]] | None:
+    """Insert the order, its lines, its first two history steps and its `order.created` outbox event, and delete
+    the cart's lines: the order's id and its line ids by product, or None, writing nothing, when the order's key is
+    taken (ON CONFLICT DO NOTHING). On PostgreSQL in one statement, elsewhere a statement each."""
+    values = {f"order_{name}": order[name] for name in _ORDER_COLUMNS}
+    now, status, eta = order["created_at"], order["status"], order["eta"]
+    if dialect_of(session) == "postgresql":
+        rows = (await session.execute(_WRITE_IN_ONE, {
+            **values,
+            "order_lines": [{**line, "unit_price": str(line["unit_price"]), "line_total": str(line["line_total"])}
+                            for line in lines],  # JSON: exact decimals travel as text
+            "event_at": now, "event_actor": actor_label, "event_placed": S.PLACED, "event_status": status,
+            "event_eta": eta, "outbox_topic": "order.created", "outbox_at": now, "cart_id": cart_id,
+            "outbox_payload": _created_payload(None, order, lines),  # the statement adds the order's id
+        })).all()
+        if not rows:
+            return None
+        return rows[0][0], {product_id: line_id for _, product_id, line_id in rows}
+    order_id = await session.scalar(_INSERT_ORDER_SQLITE, values)
+    if order_id is None:
+        return None
+    # A cart holds one line per product, so the returned ids map back by product.
+    returned = await session.execute(_INSERT_LINES, [{**line, "order_id": order_id} for line in lines])
+    await session.execute(_INSERT_EVENTS, [
+        {"order_id": order_id, "status": S.PLACED, "at": now, "actor": actor_label, "eta": None},
+        {"order_id": order_id, "status": status, "at": now, "actor": actor_label, "eta": eta},
+    ])
+    await session.execute(_INSERT_OUTBOX, {"topic": "order.created", "created_at": now,
+                                           "payload": _created_payload(order_id, order, lines)})
+    await carts.empty_lines(session, cart_id)
+    return order_id, {product_id: line_id for product_id, line_id in returned}
+
+
+# What placing writes, built once as Core statements on the tables: building them per call cost more than
+# running them, and rows that are only inserted need no ORM objects or ORM bulk path.
+_ORDERS, _ORDER_LINES, _ORDER_EVENTS, _OUTBOX = (
+    table_of(model) for model in (Order, OrderLine, OrderEvent, OutboxEvent))
+_ORDER_COLUMNS = (
+    "company_id", "contact_id", "status", "payment_mode", "currency", "subtotal", "discount", "delivery_cost", "total",
+    "points_redeemed", "weight_kg", "delivery_carrier", "delivery_service", "delivery_destination", "eta",
+    "idempotency_key", "channel", "comment", "created_at", "updated_at",
+)
+_LINE_COLUMNS = ("product_id", "sku", "name", "quantity", "unit_price", "line_total")
+
+
+def _insert_order(dialect: str) -> Insert:
+    """The order's INSERT (its values named `order_<column>`); a duplicate key inserts nothing and returns no row."""
+    return (
+        conflict_insert(dialect)(_ORDERS)
+        .values({name: bindparam(f"order_{name}") for name in _ORDER_COLUMNS})
+        .on_conflict_do_nothing(index_elements=[_ORDERS.c.company_id, _ORDERS.c.idempotency_key])
+        .returning(_ORDERS.c.id)
+    )
+
+
+def _write_in_one() -> Select[Any]:
+    """PostgreSQL: `_write` as one statement of data-modifying CTEs, each writing only when the order was inserted.
+    The lines come as one JSON array (`order_lines`), so one statement serves every number of lines; JSON rather
+    than an array per column, whose types asyncpg would look up anew on every new connection."""
+    new_order = _insert_order("postgresql").cte("new_order")
+    rows = (
+        func.jsonb_to_recordset(bindparam("order_lines", type_=postgresql.JSONB))
+        .table_valued(*(column(name, _ORDER_LINES.c[name].type) for name in _LINE_COLUMNS))
+        .render_derived(with_types=True)
+    )
+    new_lines = (
+        insert(_ORDER_LINES)
+        .from_select(["order_id", *_LINE_COLUMNS], select(new_order.c.id, *(rows.c[name] for name in _LINE_COLUMNS))
+                     .select_from(new_order).join(rows, true()))
+        .returning(_ORDER_LINES.c.product_id, _ORDER_LINES.c.id)
+        .cte("new_lines")
+    )
+    event = _ORDER_EVENTS.c
+    at, actor = bindparam("event_at", type_=event.at.type), bindparam("event_actor", type_=event.actor.type)
+    new_events = insert(_ORDER_EVENTS).from_select(["order_id", "status", "at", "actor", "eta"], union_all(
+        select(new_order.c.id, bindparam("event_placed", type_=event.status.type), at, actor, null()),
+        select(new_order.c.id, bindparam("event_status", type_=event.status.type), at, actor,
+               bindparam("event_eta", type_=event.eta.type)),
+    )).cte("new_events")
+    payload = bindparam("outbox_payload", type_=postgresql.JSONB).op("||", return_type=postgresql.JSONB)(
+        func.jsonb_build_object("order_id", new_order.c.id))
+    outbox_at = bindparam("outbox_at", type_=_OUTBOX.c.created_at.type)
+    # Every column named: the model's Python-side defaults are not applied inside a CTE.
+    new_outbox = insert(_OUTBOX).from_select(
+        ["topic", "payload", "status", "attempts", "next_attempt_at", "created_at"],
+        select(bindparam("outbox_topic", type_=_OUTBOX.c.topic.type), cast(payload, _OUTBOX.c.payload.type),
+               literal(outbox.PENDING), literal(0), outbox_at, outbox_at),
+        include_defaults=False,
+    ).cte("new_outbox")
+    cart_lines = table_of(CartLine)  # what `carts.empty_lines` deletes
+    emptied = (
+        delete(cart_lines)
+        .where(cart_lines.c.cart_id == bindparam("cart_id"), exists(select(new_order.c.id)))
+        .cte("emptied")
+    )
+    return (
+        select(new_order.c.id, new_lines.c.product_id, new_lines.c.id)
+        .select_from(new_order)
+        .outerjoin(new_lines, true())
+        .add_cte(new_events, new_outbox, emptied)
+    )
+
+
+_WRITE_IN_ONE = _write_in_one()
+_INSERT_ORDER_SQLITE = _insert_order("sqlite")
+_INSERT_LINES = insert(_ORDER_LINES).returning(_ORDER_LINES.c.product_id, _ORDER_LINES.c.id)
+_INSERT_EVENTS = insert(_ORDER_EVENTS)
+_INSERT_OUTBOX = insert(_OUTBOX)
 
 
 def _priced_lines(view: carts.CartView) -> list[tuple[carts.CartLineView, Decimal, Decimal]]:
@@ -475,7 +587,7 @@ async def _approval_requests(
     return tuple(Notification(contact_id, "approval_request", dict(data)) for contact_id in approvers)
 
 
-def _created_payload(order_id: int, order: dict[str, Any], lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _created_payload(order_id: int | None, order: dict[str, Any], lines: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return {
         "order_id": order_id,
         "company_id": order["company_id"],
@@ -854,8 +966,14 @@ async def _own_order(session: AsyncSession, actor: Actor, order_id: int) -> Orde
 
 
 async def _summary(session: AsyncSession, order: Order) -> OrderSummary:
-    lines = await session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id))
+    lines = await session.scalars(_LINES_OF_ORDER, {"order_id": order.id})
     return _summary_of(order, list(lines))
+
+
+# Built once: a replayed key and every order shown read them.
+_ORDER_BY_ID = select(Order).where(Order.id == bindparam("order_id"))
+_LINES_OF_ORDER = select(OrderLine).where(OrderLine.order_id == bindparam("order_id")).order_by(OrderLine.id)
+_FRESH: dict[str, Any] = {"populate_existing": True}  # given per call: a statement copied per call loses its cache key
 
 
 def _summary_of(order: Order, lines: Sequence[OrderLine]) -> OrderSummary:

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Update, insert, literal, select, update
+from sqlalchemy import Insert, Integer, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import dialect_of, table_of
 from core.errors import InsufficientStock, InvalidInput
 from core.models import IncomingStock, StockLevel, StockReservation, Warehouse, utcnow
 
@@ -93,7 +94,11 @@ async def reserve(
     if quantity <= 0:
         raise InvalidInput("quantity must be positive", quantity=quantity)
     # The usual case in one statement; else warehouse by warehouse, or a refusal.
-    whole = await session.scalar(_hold_whole(product_id, quantity, preferred_warehouse_id))
+    params = {"hold_product": product_id, "hold_quantity": quantity}
+    if preferred_warehouse_id is None:
+        whole = await session.scalar(_HOLD_IN_FULLEST, params)
+    else:
+        whole = await session.scalar(_HOLD_IN_PREFERRED, {**params, "hold_warehouse": preferred_warehouse_id})
     if whole is not None:
         return [(whole, quantity)]
     return await _reserve_split(session, product_id, quantity, preferred_warehouse_id)
@@ -141,60 +146,75 @@ async def reserve_for_line(session: AsyncSession, order_line_id: int, product_id
     """
     if quantity <= 0:
         raise InvalidInput("quantity must be positive", quantity=quantity)
-    if session.get_bind().dialect.name == "postgresql":
-        held = _hold_whole(product_id, quantity, None).cte("held")
+    if dialect_of(session) == "postgresql":
         recorded = await session.scalar(
-            insert(StockReservation)
-            .from_select(
-                ["order_line_id", "product_id", "warehouse_id", "quantity"],
-                select(literal(order_line_id), literal(product_id), held.c.warehouse_id, literal(quantity)),
-            )
-            .returning(StockReservation.warehouse_id)
+            _HOLD_AND_RECORD, {"line_id": order_line_id, "hold_product": product_id, "hold_quantity": quantity}
         )
         if recorded is not None:
             return
         allocations = await _reserve_split(session, product_id, quantity, None)
     else:
         allocations = await reserve(session, product_id, quantity)
-    await session.execute(insert(StockReservation).execution_options(render_nulls=True), [
+    await session.execute(insert(_RESERVATIONS), [
         {"order_line_id": order_line_id, "product_id": product_id, "warehouse_id": warehouse, "quantity": units,
          "released_at": None, "consumed_at": None}
         for warehouse, units in allocations
     ])
 
 
-def _hold_whole(product_id: int, quantity: int, preferred_warehouse_id: int | None) -> Update:
-    """All `quantity` from the warehouse the loop in `reserve` would try first (the preferred one, else the
-    fullest), when it holds them; returns the warehouse's id, or no row."""
-    free = StockLevel.on_hand - StockLevel.reserved
-    if preferred_warehouse_id is not None:
-        first: Any = preferred_warehouse_id
-    else:
-        first = (
-            select(StockLevel.warehouse_id)
-            .where(StockLevel.product_id == product_id, StockLevel.on_hand > StockLevel.reserved)
-            .order_by(free.desc(), StockLevel.warehouse_id)
-            .limit(1)
-            .scalar_subquery()
-        )
-    return (
-        update(StockLevel)
-        .where(StockLevel.product_id == product_id, StockLevel.warehouse_id == first, free >= quantity)
-        .values(reserved=StockLevel.reserved + quantity)
-        .returning(StockLevel.warehouse_id)
-        .execution_options(synchronize_session=False)
+# The holds every checkout runs are built once, as Core statements on the tables: building them per call cost
+# more than running them, and the ORM's bulk UPDATE path adds nothing to a statement that loads no objects.
+_LEVELS, _RESERVATIONS = table_of(StockLevel), table_of(StockReservation)
+
+
+def _hold_whole(*, preferred: bool) -> Update:
+    """All of `hold_quantity` of `hold_product` from the warehouse the loop in `reserve` would try first
+    (`hold_warehouse`, else the fullest), when it holds them; returns the warehouse's id, or no row."""
+    levels = _LEVELS.c
+    free = levels.on_hand - levels.reserved
+    product_id = bindparam("hold_product", type_=Integer)
+    quantity = bindparam("hold_quantity", type_=Integer)
+    first: Any = (
+        bindparam("hold_warehouse", type_=Integer)
+        if preferred
+        else select(levels.warehouse_id)
+        .where(levels.product_id == product_id, levels.on_hand > levels.reserved)
+        .order_by(free.desc(), levels.warehouse_id)
+        .limit(1)
+        .scalar_subquery()
     )
+    return (
+        update(_LEVELS)
+        .where(levels.product_id == product_id, levels.warehouse_id == first, free >= quantity)
+        .values(reserved=levels.reserved + quantity)
+        .returning(levels.warehouse_id)
+    )
+
+
+def _hold_and_record() -> Insert:
+    """PostgreSQL: `_hold_whole` in the fullest warehouse and the line's (`line_id`) reservation of it, in one
+    statement; returns the warehouse's id, or no row (nothing held, nothing recorded)."""
+    held = _hold_whole(preferred=False).cte("held")
+    return (
+        insert(_RESERVATIONS)
+        .from_select(
+            ["order_line_id", "product_id", "warehouse_id", "quantity"],
+            select(bindparam("line_id", type_=Integer), bindparam("hold_product", type_=Integer),
+                   held.c.warehouse_id, bindparam("hold_quantity", type_=Integer)),
+        )
+        .returning(_RESERVATIONS.c.warehouse_id)
+    )
+
+
+_HOLD_IN_FULLEST = _hold_whole(preferred=False)
+_HOLD_IN_PREFERRED = _hold_whole(preferred=True)
+_HOLD_AND_RECORD = _hold_and_record()
 
 
 async def _warehouses_by_preference(
     session: AsyncSession, product_id: int, preferred_warehouse_id: int | None
 ) -> list[int]:
-    rows = await session.execute(
-        select(StockLevel.warehouse_id)
-        .where(StockLevel.product_id == product_id, StockLevel.on_hand > StockLevel.reserved)
-        .order_by((StockLevel.on_hand - StockLevel.reserved).desc(), StockLevel.warehouse_id)
-    )
-    ids = list(rows.scalars())
+    ids = list(await session.scalars(_WAREHOUSES_WITH_STOCK, {"hold_product": product_id}))
     if preferred_warehouse_id in ids:
         ids.remove(preferred_warehouse_id)
         ids.insert(0, preferred_warehouse_id)
@@ -202,12 +222,18 @@ async def _warehouses_by_preference(
 
 
 async def _free_units(session: AsyncSession, product_id: int, warehouse_id: int) -> int:
-    free = await session.scalar(
-        select(StockLevel.on_hand - StockLevel.reserved).where(
-            StockLevel.product_id == product_id, StockLevel.warehouse_id == warehouse_id
-        )
-    )
+    free = await session.scalar(_FREE_UNITS, {"hold_product": product_id, "hold_warehouse": warehouse_id})
     return int(free or 0)
+
+
+_WAREHOUSES_WITH_STOCK = (  # the fullest first
+    select(_LEVELS.c.warehouse_id)
+    .where(_LEVELS.c.product_id == bindparam("hold_product"), _LEVELS.c.on_hand > _LEVELS.c.reserved)
+    .order_by((_LEVELS.c.on_hand - _LEVELS.c.reserved).desc(), _LEVELS.c.warehouse_id)
+)
+_FREE_UNITS = select(_LEVELS.c.on_hand - _LEVELS.c.reserved).where(
+    _LEVELS.c.product_id == bindparam("hold_product"), _LEVELS.c.warehouse_id == bindparam("hold_warehouse")
+)
 
 
 async def release(session: AsyncSession, reservations: Sequence[StockReservation]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
@@ -176,18 +177,23 @@ async def test_a_duplicate_key_slipping_past_the_check_ends_in_the_existing_orde
     await _fill(core, shop.actor, (shop.product, 2))
     first = await _place(core, shop.actor, "k")
     await _fill(core, shop.actor, (shop.product, 3))
-    load = cart.load
+    glance, load = cart.glance, cart.load
     looked: list[str] = []
 
-    async def blind(session: AsyncSession, actor: Actor, **options: Any) -> cart.CartContents:
+    async def blind_glance(session: AsyncSession, actor: Actor, order_key: str) -> cart.CartGlance:
         # As if another writer committed the key between our checks and our insert.
+        looked.append(order_key)
+        return dataclasses.replace(await glance(session, actor, order_key), order_id=None)
+
+    async def blind_load(session: AsyncSession, actor: Actor, **options: Any) -> cart.CartContents:
         contents = await load(session, actor, **options)
         if options.get("order_key") is not None:
             looked.append(options["order_key"])
             contents.order_id = None
         return contents
 
-    monkeypatch.setattr(orders.carts, "load", blind)
+    monkeypatch.setattr(orders.carts, "glance", blind_glance)
+    monkeypatch.setattr(orders.carts, "load", blind_load)
     again = await _place(core, shop.actor, "k")
     assert looked == ["k", "k"] and not again.created and again.order.id == first.order.id
     assert await _count(core, Order) == 1
