@@ -58,7 +58,14 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
              config: ClassifierConfig | None = None, entity_config: EntityConfig | None = None,
              with_entities: bool = True) -> EvalReport:
     train_data = load_training_data(train if isinstance(train, str | Path) else list(train))
-    test_data = load_training_data(test)
+    return evaluate_data(train_data, load_training_data(test), cache_dir, config, entity_config, with_entities,
+                         train_name=str(train), test_name=str(test))
+
+
+def evaluate_data(train_data: TrainingData, test_data: TrainingData, cache_dir: Path | str | None = None,
+                  config: ClassifierConfig | None = None, entity_config: EntityConfig | None = None,
+                  with_entities: bool = True, train_name: str = "train", test_name: str = "test") -> EvalReport:
+    """`evaluate` on data already loaded (say, a validation split of a training file)."""
     loaded = load_or_train(train_data, cache_dir, config)
     classifier = loaded.classifier
     extractor = _extractor(train_data, entity_config) if with_entities else None
@@ -104,7 +111,7 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
     cpu_seconds = time.thread_time() - cpu_started
     total = sum(latencies)
     return EvalReport(
-        train_path=str(train), test_path=str(test), n_in_scope=n_in, n_out_of_scope=n_oos,
+        train_path=train_name, test_path=test_name, n_in_scope=n_in, n_out_of_scope=n_oos,
         intent_accuracy=correct / n_in if n_in else 0.0,
         intent_macro_f1=macro_f1(gold_intents, predicted_intents),
         oos_recall=recalled / n_oos if n_oos else None,
@@ -115,6 +122,22 @@ def evaluate(train: str | Path | Sequence[str | Path], test: str | Path, cache_d
         encoder_share=encoded / len(latencies) if latencies else 0.0,
         cpu_parses_per_second=len(latencies) / cpu_seconds if cpu_seconds else 0.0, errors=tuple(errors),
     )
+
+
+def held_out_split(train: TrainingData, pool: TrainingData) -> tuple[TrainingData, TrainingData]:
+    """(`train`, the examples of `pool` whose text is not in `train`): a validation set for a subsample."""
+    seen = {e.text for e in train.examples}
+    return train, TrainingData(examples=tuple(e for e in pool.examples if e.text not in seen))
+
+
+def cross_validation_splits(data: TrainingData, folds: int = 5) -> list[tuple[TrainingData, TrainingData]]:
+    """Stratified (train, held-out) folds: the i-th example of each intent is held out in fold i mod `folds`."""
+    fold_of: dict[int, int] = {}
+    for examples in data.examples_by_intent().values():
+        fold_of.update({id(e): i % folds for i, e in enumerate(examples)})
+    return [(dataclasses.replace(data, examples=tuple(e for e in data.examples if fold_of[id(e)] != k)),
+             TrainingData(examples=tuple(e for e in data.examples if fold_of[id(e)] == k)))
+            for k in range(folds)]
 
 
 def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:

