@@ -281,12 +281,15 @@ async def _card_product(
         product_id = product
     else:
         raise NotFound("unknown product", product=product)
-    row = (await session.execute(
-        select(Product, CATALOG_VERSION_COLUMN).where(Product.id == product_id, Product.is_active.is_(True))
-    )).first()
+    row = (await session.execute(_CARD_PRODUCT, {"product_id": product_id})).first()
     if row is None or (not checked and int(row[1] or 0) != index.version):
         return None
     return row[0]
+
+
+# Built once: every product card reads it.
+_CARD_PRODUCT = select(Product, CATALOG_VERSION_COLUMN).where(Product.id == bindparam("product_id"),
+                                                              Product.is_active.is_(True))
 
 
 async def list_categories(source: SessionSource, actor: Actor) -> list[CategoryRef]:

@@ -10,6 +10,7 @@ from sqlalchemy import Executable, and_, bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
+from core.db import table_of
 from core.domain.money import to_money
 from core.errors import QuantityRuleViolation
 from core.models import Company, Price, PriceList, Product
@@ -45,17 +46,20 @@ class ProductPrice:
 
 
 def _prices_query(*, active_only: bool) -> Executable:
-    """Prices of products (`ids`) in every list that may apply to a company (`company_id`), with its tier."""
-    applies = or_(PriceList.company_id == Company.id, PriceList.tier == Company.price_tier, PriceList.tier == BASE_TIER)
+    """Prices of products (`ids`) in every list that may apply to a company (`company_id`), with its tier.
+    A Core statement on the tables: its rows are plain values, and the ORM's per-execution work is skipped."""
+    price, price_list, company = table_of(Price).c, table_of(PriceList).c, table_of(Company).c
+    applies = or_(price_list.company_id == company.id, price_list.tier == company.price_tier,
+                  price_list.tier == BASE_TIER)
     if active_only:
-        applies = and_(applies, Company.is_active.is_(True))
+        applies = and_(applies, company.is_active.is_(True))
     return (
-        select(Price.product_id, Price.min_qty, Price.amount, PriceList.id, PriceList.code, PriceList.currency,
-               PriceList.company_id, PriceList.tier, Company.price_tier)
-        .join_from(Price, PriceList, PriceList.id == Price.price_list_id)
-        .join(Company, Company.id == bindparam("company_id"))
-        .where(Price.product_id.in_(bindparam("ids", expanding=True)), applies)
-        .order_by(Price.product_id, Price.min_qty)
+        select(price.product_id, price.min_qty, price.amount, price_list.id, price_list.code, price_list.currency,
+               price_list.company_id, price_list.tier, company.price_tier)
+        .join_from(table_of(Price), table_of(PriceList), price_list.id == price.price_list_id)
+        .join(table_of(Company), company.id == bindparam("company_id"))
+        .where(price.product_id.in_(bindparam("ids", expanding=True)), applies)
+        .order_by(price.product_id, price.min_qty)
     )
 
 
