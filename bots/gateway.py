@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.bootstrap import Core
 from core.domain.access import Actor
 from core.messaging import Adapted, Inbound, SharedContact, Text, TextOut
-from core.services import conversations, onboarding
+from core.services import conversations, inbound_updates, onboarding
 from core.services.conversations import ConversationView, IdentityView
 from dialogs.assembly import Engines
 from dialogs.engine import Engine, Present
@@ -66,7 +66,8 @@ class Gateway:
         return state is not None and state.current is not None and state.current.step is not None
 
     async def _admit(self, inbound: Inbound) -> _Admitted | None:
-        """Identity, conversation and the inbound log in one commit; None for a duplicate or a handed-over chat."""
+        """Identity, conversation and the inbound log in one commit (with the channel's recorded update marked
+        finished: the log dedupes it from here on); None for a duplicate or a handed-over chat."""
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             session = uow.session
@@ -76,6 +77,8 @@ class Gateway:
             )
             if arrival is None:
                 return None
+            if inbound.recorded_update is not None:
+                await inbound_updates.finish(session, inbound.recorded_update, now=now)
             identity, conversation, actor = arrival.identity, arrival.conversation, arrival.actor
             preface: tuple[TextOut, ...] = ()
             if isinstance(inbound.content, SharedContact):

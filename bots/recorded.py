@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 REPLAY_AFTER = dt.timedelta(minutes=2)  # an unfinished update younger than this may still be in hand
 
-Handle = Callable[[Mapping[str, Any]], Awaitable[None]]
+# Handles a recorded update's payload; True when it marked the update finished itself (the gateway does, in the
+# commit that logs the message), so no second write is needed.
+Handle = Callable[[Mapping[str, Any]], Awaitable[bool | None]]
 
 
 class RecordedUpdates:
@@ -36,7 +38,8 @@ class RecordedUpdates:
         keeping the error that stopped it if any."""
         error: str | None = None
         try:
-            await (handle or self._handle)(payload)
+            if await (handle or self._handle)(payload):
+                return
         except Exception as exc:  # the row keeps the error; the next updates must still be handled
             log.exception("%s update %s failed", self.channel, row_id)
             error = f"{type(exc).__name__}: {exc}"

@@ -78,6 +78,9 @@ class Inbound:
     received_at: dt.datetime
     locale_hint: str | None
     content: Content
+    # The channel's recorded raw update this message came in (`core.services.inbound_updates`), if any: the
+    # gateway marks it finished in the same commit that logs the message, which from then on dedupes it.
+    recorded_update: int | None = None
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:

@@ -16,6 +16,7 @@ import io
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiogram import Bot
@@ -97,7 +98,11 @@ class TelegramChannel:
     async def process(self, row_id: int, raw: Mapping[str, Any], *, callback_answered: bool = False) -> None:
         """Handle a recorded update and mark it finished, with the error that stopped it if any.
         `callback_answered`: the webhook's answer already answered its callback query (see the router)."""
-        handle = self._handle_raw_answered if callback_answered else None
+
+        async def handle(payload: Mapping[str, Any]) -> bool:
+            update = Update.model_validate(payload, context={"bot": self.bot})
+            return await self.handle(update, callback_answered=callback_answered, recorded_update=row_id)
+
         await self.recorded.process(row_id, raw, handle)
 
     async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
@@ -106,24 +111,24 @@ class TelegramChannel:
 
     # Handling -------------------------------------------------------------------------------------
 
-    async def _handle_raw(self, raw: Mapping[str, Any]) -> None:
-        await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
+    async def _handle_raw(self, raw: Mapping[str, Any]) -> bool:
+        return await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
 
-    async def _handle_raw_answered(self, raw: Mapping[str, Any]) -> None:
-        await self.handle(Update.model_validate(raw, context={"bot": self.bot}), callback_answered=True)
-
-    async def handle(self, update: Update, *, callback_answered: bool = False) -> None:
+    async def handle(self, update: Update, *, callback_answered: bool = False,
+                     recorded_update: int | None = None) -> bool:
+        """Handle one update; True when the gateway marked `recorded_update` finished."""
         event = read_update(update)
         callback_id = getattr(event, "callback_id", None)
         if callback_id is not None and not callback_answered:
             # Answered first, so the button stops spinning whatever the turn does.
             await self._answer_callback(callback_id, None)
-        await self._handle(event)
-
-    async def _handle(self, event: TelegramEvent) -> None:
         if isinstance(event, UserMessage):
-            await self._turn(event)
-        elif isinstance(event, PageTurn):
+            return await self._turn(event, recorded_update)
+        await self._handle_other(event)
+        return False
+
+    async def _handle_other(self, event: TelegramEvent) -> None:
+        if isinstance(event, PageTurn):
             await self._turn_page(event)
         elif isinstance(event, Notice):
             await self._notice(event.chat_id, event.user_id, event.locale_hint, event.key)
@@ -135,24 +140,26 @@ class TelegramChannel:
             assert isinstance(event, Ignored)
             log.debug("Telegram update ignored: %s", event.reason)
 
-    async def _turn(self, event: UserMessage) -> None:
+    async def _turn(self, event: UserMessage, recorded_update: int | None = None) -> bool:
+        """One turn through the gateway; True when the gateway marked `recorded_update` finished."""
         async with self._typing_if_slow(event.chat_id):
             content = event.content
             if event.document is not None:
                 upload = await self._download(event, event.document)
                 if upload is None:
-                    return
+                    return False
                 content = upload
             preface: tuple[Outbound, ...] = ()
             if event.start_token is not None:
                 preface = await self._redeem(event, event.start_token)
-            inbound = event.inbound(content)
+            inbound = replace(event.inbound(content), recorded_update=recorded_update)
             gateway = self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
             adapted = await gateway.handle(inbound, self._present)
             if adapted is None:
-                return  # a redelivered message, or a manager has the conversation
+                return False  # a redelivered message, or a manager has the conversation
             keyboard = await self._menu_keyboard(event) if _changes_menu(event) else None
         await self.sender.send(event.user_id, (*preface, *adapted.messages), reply_keyboard=keyboard)
+        return recorded_update is not None
 
     async def _download(self, event: UserMessage, document: DocumentRef) -> FileUpload | None:
         if document.size is not None and document.size > MAX_DOWNLOAD_BYTES:

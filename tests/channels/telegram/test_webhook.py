@@ -10,6 +10,7 @@ from core.models import ChannelIdentity, InboundUpdate, Lead, Message
 from core.services import conversations, invites
 from tests.channels.telegram.conftest import Rig, load_update, press_update, text_update
 from tests.factories import Build
+from tests.statements import recorded_sql
 
 
 async def _linked(core: Core, user_id: int = 555001) -> int:
@@ -37,6 +38,21 @@ async def test_a_text_message_is_answered_through_the_gateway_and_recorded(rig: 
         update = await uow.session.scalar(select(InboundUpdate))
     assert update is not None and update.external_id == "100000001" and update.processed_at is not None
     assert update.error is None and update.payload["message"]["text"] == "balance"
+
+
+async def test_a_turn_marks_its_update_finished_in_the_commit_that_logs_the_message(rig: Rig, core: Core) -> None:
+    await _linked(core)
+    await rig.post(text_update("hello"))  # the conversation exists from here on
+    with recorded_sql(core.engine) as sql:
+        response = await rig.post(text_update("something nobody sells"))
+    assert response.status_code == 200 and rig.api.messages(555001)
+    # The update's record; identity, the message's log and the update's finish; the answer's log.
+    assert sql.commits == 3
+    assert len([statement for statement in sql.statements if statement.startswith("UPDATE inbound_updates")]) == 1
+    async with core.uow() as uow:
+        unfinished = await uow.session.scalar(
+            select(func.count()).select_from(InboundUpdate).where(InboundUpdate.processed_at.is_(None)))
+    assert unfinished == 0
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(rig: Rig, core: Core) -> None:
