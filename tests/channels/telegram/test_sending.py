@@ -146,6 +146,17 @@ async def test_a_document_is_uploaded_with_its_name(rig: Rig, fake_api: FakeBotA
     assert call.params["caption"] == "June"
 
 
+async def test_a_method_goes_as_a_json_body_and_only_an_upload_as_a_form(rig: Rig, fake_api: FakeBotApi) -> None:
+    await rig.sender.send("555001", [Buttons("Pick one", [Button("A4 paper", encode_payload("card", 1))])])
+    sent = fake_api.messages(555001)[0]
+    # Typed as JSON carries them: a form would have given the chat id and the keyboard as strings.
+    assert sent.params["chat_id"] == 555001 and sent.buttons == [("A4 paper", encode_payload("card", 1))]
+    assert isinstance(sent.params["reply_markup"], dict)
+    await rig.sender.send("555001", [DocumentOut("order.csv", "text/csv", b"sku;qty\n")])
+    upload = fake_api.messages(555001)[-1]
+    assert upload.files == {"order.csv": b"sku;qty\n"} and upload.params["chat_id"] == "555001"
+
+
 async def test_a_sender_without_a_limiter_given_builds_its_own(rig: Rig) -> None:
     sender = TelegramSender(rig.bot, rig.core.uow)
     assert sender.limiter is not None and sender.capabilities.max_text_length == 4096
