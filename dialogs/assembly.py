@@ -25,7 +25,7 @@ from dialogs.services import Services
 from dialogs.state import StateStore
 from dialogs.understanding import Parse, Understand
 from nlu.backends import EmbeddedBackend, NluBackend, RasaHttpBackend
-from nlu.entities import CatalogueEntry, ProductNameIndex
+from nlu.entities import CatalogueEntry, ProductNameIndex, ProductNameIndexBuilder
 
 FLOW_MODULES: tuple[str, ...] = (
     "dialogs.flows.catalog",
@@ -40,6 +40,7 @@ FLOW_MODULES: tuple[str, ...] = (
     "dialogs.flows.guest",
 )
 CONFIDENCE_THRESHOLD = 0.6
+PRODUCT_INDEX_CHUNK = 2_000
 
 
 def flows_of(modules: Iterable[str]) -> list[Flow[Services]]:
@@ -110,19 +111,28 @@ def build_nlu_backend(settings: Settings, *, cache_dir: Path | None = None) -> N
 async def product_index(uow: UnitOfWorkFactory, *, limit: int | None = None) -> ProductNameIndex:
     """Active products' names (English and Russian) and synonyms, for resolving product names in messages.
 
-    Only four columns are read, so 100,000 products cost one query and the index's lemmatisation
-    (a few ms per thousand); `limit` caps it for tools that do not need the whole catalogue.
+    Only four columns are read, in chunks of PRODUCT_INDEX_CHUNK rows that are lemmatised and dropped
+    before the next is read: the rows of 100,000 products at once would leave tens of megabytes of freed
+    but still resident heap behind. `limit` caps it for tools that do not need the whole catalogue.
     """
-    query = select(Product.sku, Product.name, Product.name_ru, Product.synonyms).where(
-        Product.is_active.is_(True)
-    ).order_by(Product.id)
-    if limit is not None:
-        query = query.limit(limit)
+    builder = ProductNameIndexBuilder()
+    after, left = 0, limit
     async with uow() as unit:
-        rows = (await unit.session.execute(query)).all()
-    return ProductNameIndex(
-        CatalogueEntry(sku, name, _names(name_ru, synonyms)) for sku, name, name_ru, synonyms in rows
-    )
+        while left is None or left > 0:
+            chunk = PRODUCT_INDEX_CHUNK if left is None else min(left, PRODUCT_INDEX_CHUNK)
+            rows = (await unit.session.execute(
+                select(Product.id, Product.sku, Product.name, Product.name_ru, Product.synonyms)
+                .where(Product.is_active.is_(True), Product.id > after)
+                .order_by(Product.id)
+                .limit(chunk)
+            )).all()
+            if not rows:
+                break
+            builder.add(CatalogueEntry(sku, name, _names(name_ru, synonyms))
+                        for _id, sku, name, name_ru, synonyms in rows)
+            after = rows[-1].id
+            left = None if left is None else left - len(rows)
+    return builder.finish()
 
 
 def _names(name_ru: str | None, synonyms: Sequence[str] | None) -> tuple[str, ...]:

@@ -7,8 +7,10 @@ hundred examples, and they cost microseconds. Overlaps resolve by priority, then
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -107,6 +109,131 @@ def lemmatize_phrase(text: str) -> str:
     return " ".join(t.lemma for t in tokenize(text))
 
 
+class _TextColumn:
+    """Short strings (SKUs) appended into one UTF-8 buffer, read back one at a time: 100,000 of them cost
+    their bytes and an offsets array, not 100,000 objects."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def add(self, text: str) -> None:
+        self._data += text.encode()
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, at: int) -> str:
+        return self._data[self._ends[at - 1] if at else 0 : self._ends[at]].decode()
+
+
+class _WordSequences:
+    """Lemmatised names kept as sequences of word ids, joined again when read: a catalogue's names share a
+    small vocabulary, so two bytes a word (while it stays under 65,536 words) instead of the text."""
+
+    __slots__ = ("_ends", "_ids", "words")
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self._ids = array("I")
+        self._ends = array("q")
+
+    def add(self, ids: Iterable[int]) -> None:
+        self._ids.extend(ids)
+        self._ends.append(len(self._ids))
+
+    def compact(self) -> None:
+        if len(self.words) <= 1 << 16:
+            self._ids = array("H", np.frombuffer(self._ids, dtype=np.uint32).astype(np.uint16).tobytes())
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, at: int) -> str:
+        words = self.words
+        return " ".join([words[i] for i in self._ids[self._ends[at - 1] if at else 0 : self._ends[at]]])
+
+
+class ProductNameIndexBuilder:
+    """Takes catalogue entries in batches (so rows can be read in chunks and dropped); `finish` makes the index.
+
+    Keeps no Python object per name: names become sequences of word ids in one array, and repeats (a
+    synonym many products share) are found through a sorted array of the names' hashes. What a build
+    leaves behind must be a few arrays, or its garbage's pages stay pinned under a scattered few survivors
+    (CPython returns a 1 MB arena of small objects to the OS only when all of it is free)."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []  # by id
+        self.phrases, self.skus = _WordSequences(self.words), _TextColumn()
+        self.lengths = array("i")
+        self.owners = array("i")  # name position -> its product's position in `skus`
+        self.vocabulary: dict[str, int] = {}
+        self.word_ids, self.phrase_ids = array("i"), array("i")  # (word, name) pairs
+        self.max_words = 0
+        self.hashes: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)  # sorted
+        self.by_hash: IntArray = np.zeros(0, dtype=np.int32)  # the name position of each hash
+
+    def add(self, entries: Iterable[CatalogueEntry | tuple[str, str, Sequence[str]]]) -> None:
+        names: list[tuple[str, str]] = []  # (sku, lemmatised name)
+        for raw in entries:
+            entry = raw if isinstance(raw, CatalogueEntry) else CatalogueEntry(raw[0], raw[1], tuple(raw[2]))
+            names += ((entry.sku, key) for key in map(lemmatize_phrase, (entry.name, *entry.synonyms)) if key)
+        hashes = np.fromiter((hash(key) for _sku, key in names), dtype=np.int64, count=len(names))
+        at = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
+        maybe_known = (self.hashes[at] == hashes) if len(self.hashes) else np.zeros(len(names), dtype=bool)
+        added: set[str] = set()
+        new_positions, new_hashes = array("i"), array("q")
+        last_sku = None
+        for (sku, key), h, known, at_hash in zip(names, hashes.tolist(), maybe_known.tolist(), at.tolist(),
+                                                 strict=True):
+            if key in added or (known and self._known(key, at_hash)):
+                continue  # the first product with this name keeps it, as a full scan finds it first
+            added.add(key)
+            position = len(self.phrases)
+            if sku != last_sku:  # consecutive names of one product share its SKU
+                self.skus.add(sku)
+                last_sku = sku
+            ids = [self._word_id(word) for word in key.split(" ")]
+            self.phrases.add(ids)
+            self.lengths.append(len(key))
+            self.owners.append(len(self.skus) - 1)
+            new_positions.append(position)
+            new_hashes.append(h)
+            self.max_words = max(self.max_words, key.count(" ") + 1)
+            for word_id in set(ids):
+                self.word_ids.append(word_id)
+                self.phrase_ids.append(position)
+        if new_positions:
+            fresh = np.frombuffer(new_hashes, dtype=np.int64)
+            order = np.argsort(fresh, kind="stable")
+            # After equal hashes already in (a true collision), so they stay in catalogue order.
+            at = np.searchsorted(self.hashes, fresh[order], side="right")
+            self.hashes = np.insert(self.hashes, at, fresh[order])
+            self.by_hash = np.insert(self.by_hash, at, np.frombuffer(new_positions, dtype=np.int32)[order])
+
+    def _word_id(self, word: str) -> int:
+        found = self.vocabulary.get(word)
+        if found is None:
+            found = self.vocabulary[word] = len(self.words)
+            self.words.append(word)
+        return found
+
+    def _known(self, key: str, at: int) -> bool:
+        """Whether a name whose hash is at `at` (and maybe after it) is `key` itself."""
+        h = self.hashes[at]
+        while at < len(self.hashes) and self.hashes[at] == h:
+            if self.phrases[int(self.by_hash[at])] == key:
+                return True
+            at += 1
+        return False
+
+    def finish(self, min_score: float = 88.0) -> ProductNameIndex:
+        return ProductNameIndex._built(self, min_score)
+
+
 class ProductNameIndex:
     """Product names and synonyms, lemmatised once, matched exactly first and fuzzily (rapidfuzz) second.
 
@@ -115,6 +242,10 @@ class ProductNameIndex:
     postings (word -> names in catalogue order), a phrase's words are looked up (a typo'd word among the
     words with the same first letter), the postings intersected from the rarest word on, and rapidfuzz
     scores only what is left: with 100,000 products, a handful of names instead of 200,000 per phrase.
+
+    Names are kept as word-id sequences and SKUs in one UTF-8 buffer, and a name is found exactly through a
+    sorted array of the names' hashes (Python's string hash: the index lives and dies in one process), so
+    100,000 products cost about 20 MB in a few dozen objects rather than 80 MB in hundreds of thousands.
 
     Rebuild (cheap, a few ms per thousand products) whenever the catalogue changes; the index is immutable
     (but for a bounded cache of word lookups), so swapping it in is a single assignment under concurrency.
@@ -126,58 +257,80 @@ class ProductNameIndex:
 
     def __init__(self, entries: Iterable[CatalogueEntry | tuple[str, str, Sequence[str]]],
                  min_score: float = 88.0) -> None:
+        builder = ProductNameIndexBuilder()
+        builder.add(entries)
+        self._adopt(builder, min_score)
+
+    @classmethod
+    def _built(cls, builder: ProductNameIndexBuilder, min_score: float) -> ProductNameIndex:
+        index = cls.__new__(cls)
+        index._adopt(builder, min_score)
+        return index
+
+    def _adopt(self, builder: ProductNameIndexBuilder, min_score: float) -> None:
         self.min_score = min_score
-        self._position: dict[str, int] = {}  # lemmatised name -> its position
-        self._phrases: list[str] = []
-        self._skus: list[str] = []
-        for raw in entries:
-            entry = raw if isinstance(raw, CatalogueEntry) else CatalogueEntry(raw[0], raw[1], tuple(raw[2]))
-            for name in (entry.name, *entry.synonyms):
-                key = lemmatize_phrase(name)
-                if key and key not in self._position:
-                    self._position[key] = len(self._phrases)
-                    self._phrases.append(key)
-                    self._skus.append(entry.sku)
-        self.max_words = max((p.count(" ") + 1 for p in self._phrases), default=0)
-        self._lengths = np.fromiter(map(len, self._phrases), dtype=np.int32, count=len(self._phrases))
-        self._build_postings()
+        self.max_words = builder.max_words
+        builder.phrases.compact()
+        self._phrases = builder.phrases
+        self._skus = builder.skus
+        self._owner = builder.owners
+        self._lengths = np.frombuffer(builder.lengths, dtype=np.int32)
+        # Plain arrays, searched with `bisect`: a lookup runs for every window of every message, and a
+        # NumPy call on one value costs ten times a bisection.
+        self._hashes = array("q", builder.hashes.tobytes())
+        self._by_hash = array("i", builder.by_hash.astype(np.int32).tobytes())
+        self._build_postings(builder.vocabulary, np.frombuffer(builder.word_ids, dtype=np.int32).copy(),
+                             np.frombuffer(builder.phrase_ids, dtype=np.int32))
         self._word_cache: dict[str, tuple[int, ...]] = {}
 
-    def _build_postings(self) -> None:
-        vocabulary: dict[str, int] = {}
-        word_ids: list[int] = []
-        phrase_ids: list[int] = []
-        for position, phrase in enumerate(self._phrases):
-            for word in set(phrase.split()):
-                word_ids.append(vocabulary.setdefault(word, len(vocabulary)))
-                phrase_ids.append(position)
-        by_word = np.argsort(np.asarray(word_ids, dtype=np.int32), kind="stable")
-        self._postings = np.asarray(phrase_ids, dtype=np.int32)[by_word]
+    def _build_postings(self, vocabulary: dict[str, int], words: IntArray, phrase_ids: IntArray) -> None:
+        by_word = np.argsort(words, kind="stable")
+        self._postings = phrase_ids[by_word]
         self._offsets = np.zeros(len(vocabulary) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(np.asarray(word_ids, dtype=np.int64), minlength=len(vocabulary)),
-                  out=self._offsets[1:])
+        np.cumsum(np.bincount(words, minlength=len(vocabulary)), out=self._offsets[1:])
         self._word_id = vocabulary
         self._by_initial: dict[str, list[str]] = {}
         for word in vocabulary:
-            self._by_initial.setdefault(word[0], []).append(word)
+            if word:
+                self._by_initial.setdefault(word[0], []).append(word)
+
+    def position(self, phrase_lemmas: str) -> int | None:
+        """Where a lemmatised name is in the index, or None."""
+        h = hash(phrase_lemmas)
+        at = bisect.bisect_left(self._hashes, h)
+        while at < len(self._hashes) and self._hashes[at] == h:
+            position = self._by_hash[at]
+            if self._phrases[position] == phrase_lemmas:
+                return position
+            at += 1
+        return None
+
+    def phrase(self, position: int) -> str:
+        """The lemmatised name at `position`."""
+        return self._phrases[position]
+
+    def sku(self, position: int) -> str:
+        """The SKU of the product the name at `position` belongs to."""
+        return self._skus[self._owner[position]]
 
     def __len__(self) -> int:
         return len(self._phrases)
 
     def match(self, phrase_lemmas: str) -> tuple[str, float] | None:
-        exact = self._position.get(phrase_lemmas)
+        exact = self.position(phrase_lemmas)
         if exact is not None:
-            return self._skus[exact], 100.0
+            return self.sku(exact), 100.0
         if len(phrase_lemmas) < 4:  # fuzzy matching on very short strings is mostly noise
             return None
         candidates = self._candidates(phrase_lemmas)
         if not len(candidates):
             return None
-        found = process.extractOne(phrase_lemmas, [self._phrases[i] for i in candidates], scorer=fuzz.ratio,
+        names = [self._phrases[i] for i in candidates.tolist()]
+        found = process.extractOne(phrase_lemmas, names, scorer=fuzz.ratio,
                                    score_cutoff=self.min_score)
         if found is None:
             return None
-        return self._skus[candidates[found[2]]], float(found[1])
+        return self.sku(int(candidates[found[2]])), float(found[1])
 
     def _candidates(self, phrase: str) -> IntArray:
         """Names of a length that can score `min_score` against `phrase` and that hold each of its words

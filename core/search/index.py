@@ -2,12 +2,14 @@
 
 Built once from the active catalogue and then only read, so one index can serve every request of a
 process. Products are addressed by position (0..n-1) inside the index; postings are kept as flat numpy
-arrays (compressed sparse rows) so that 100,000 products cost tens of megabytes, not hundreds.
+arrays (compressed sparse rows), SKU readings as sorted keys packed in one buffer and barcodes as sorted
+integers, so that 100,000 products cost about 15 MB and a handful of Python objects, not 200,000 strings.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -82,6 +84,68 @@ def max_typos(word: str) -> int:
     return 1 if len(word) <= 6 else 2
 
 
+class _SortedKeys:
+    """Sorted strings packed into one UTF-8 buffer (UTF-8 bytes sort as their code points do), searched by
+    bisection: 100,000 SKU keys cost their bytes and two arrays instead of 100,000 string objects."""
+
+    __slots__ = ("_data", "_ends", "chars")
+
+    def __init__(self, keys: Sequence[str]) -> None:
+        """`keys` sorted (strings sort by code point, as their UTF-8 bytes do)."""
+        encoded = [key.encode() for key in keys]
+        self._data = b"".join(encoded)
+        self._ends = array("q", itertools.accumulate(map(len, encoded)))
+        self.chars: IntArray = np.fromiter((len(e.decode()) for e in encoded), dtype=np.int32, count=len(encoded))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, at: int) -> bytes:
+        return self._data[self._ends[at - 1] if at else 0 : self._ends[at]]
+
+    def find(self, key: str) -> int | None:
+        """Where `key` is, or None."""
+        encoded = key.encode()
+        at = bisect.bisect_left(self, encoded)
+        return at if at < len(self) and self[at] == encoded else None
+
+    def prefixed(self, prefix: str) -> tuple[int, int]:
+        """The range of keys starting with `prefix` (0xff never occurs in UTF-8, so it sorts after all)."""
+        encoded = prefix.encode()
+        lo = bisect.bisect_left(self, encoded)
+        return lo, bisect.bisect_left(self, encoded + b"\xff", lo)
+
+
+class _TextColumn:
+    """Strings appended one per product into one UTF-8 buffer: a build holds no object per product, so
+    the few objects it keeps cannot pin the pages of the many it frees (CPython only returns a 1 MB arena of
+    small objects to the OS when all of it is free)."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode()
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, at: int) -> str:
+        return self._data[self._ends[at - 1] if at else 0 : self._ends[at]].decode()
+
+    def all(self) -> list[str]:
+        return [self[at] for at in range(len(self))]
+
+
+def _barcode_number(code: str) -> int:
+    """A barcode key (8 to 14 digits) as one integer, its length kept so that leading zeros still count."""
+    return int(code) * 16 + len(code)
+
+
 @dataclass(frozen=True, slots=True)
 class _FuzzyPool:
     """Strings a typed word may be a misspelling of, sorted by length, each pointing to a vocabulary token.
@@ -134,13 +198,10 @@ class IndexBuilder:
     category_of: array[int] = field(default_factory=lambda: array("i"))
     name_lengths: array[int] = field(default_factory=lambda: array("i"))
     postings: dict[str, tuple[array[int], array[int]]] = field(default_factory=dict)
-    skus: list[str] = field(default_factory=list)
-    compacts: list[str] = field(default_factory=list)
-    sku_verbatim: dict[str, int] = field(default_factory=dict)
-    sku_spaced: dict[str, int] = field(default_factory=dict)
+    skus: _TextColumn = field(default_factory=_TextColumn)
     surface: dict[str, str] = field(default_factory=dict)  # whole word -> its stem, where they differ
-    barcodes: dict[str, int] = field(default_factory=dict)
-    barcodes_shared: dict[str, list[int]] = field(default_factory=dict)  # rare: one barcode, several products
+    barcodes: array[int] = field(default_factory=lambda: array("q"))  # `_barcode_number`s, by position
+    barcode_positions: array[int] = field(default_factory=lambda: array("i"))
     category_tokens: dict[int, set[str]] = field(default_factory=dict)
 
     def add_all(self, products: Iterable[IndexedProduct]) -> None:
@@ -166,21 +227,10 @@ class IndexBuilder:
             )
             positions.append(pos)
             token_weights.append(weight)
-        # Each looser reading of an SKU maps to its product unless two SKUs read alike (-1). The verbatim
-        # form is kept only for those few, so "A4-80" still finds itself next to an "A4/80".
-        spaced, compact = sku_spaced_key(product.sku), sku_key(product.sku)
-        if spaced in self.sku_spaced:
-            self.sku_verbatim[sku_verbatim_key(product.sku)] = pos
-            if (other := self.sku_spaced[spaced]) >= 0:
-                self.sku_verbatim[sku_verbatim_key(self.skus[other])] = other
-        self.sku_spaced[spaced] = -1 if spaced in self.sku_spaced else pos
         self.skus.append(product.sku)
-        self.compacts.append(compact)
         if product.barcode and (code := barcode_key(product.barcode)):
-            if code in self.barcodes:
-                self.barcodes_shared.setdefault(code, [self.barcodes[code]]).append(pos)
-            else:
-                self.barcodes[code] = pos
+            self.barcodes.append(_barcode_number(code))
+            self.barcode_positions.append(pos)
 
     def stems(self, text: str) -> list[str]:
         found = []
@@ -215,14 +265,33 @@ class CatalogIndex:
         self._category = np.frombuffer(builder.category_of, dtype=np.int32).copy()
         self._name_length = np.frombuffer(builder.name_lengths, dtype=np.int32).astype(np.float32)
         self._categories = builder.categories
-        self._sku_verbatim = builder.sku_verbatim
-        self._sku_spaced = builder.sku_spaced
-        self._barcodes = builder.barcodes
-        self._barcodes_shared = builder.barcodes_shared
-        compacts = builder.compacts
+        # Each looser reading of an SKU maps to its product unless two SKUs read alike (-1). The verbatim
+        # form is kept only for those few, so "A4-80" still finds itself next to an "A4/80".
+        skus = builder.skus.all()
+        spaced = [sku_spaced_key(sku) for sku in skus]
+        by_spaced = sorted(range(len(spaced)), key=spaced.__getitem__)  # equal readings in catalogue order
+        spaced_keys: list[str] = []
+        spaced_pos = array("i")
+        self._sku_verbatim: dict[str, int] = {}
+        for key, group in itertools.groupby(by_spaced, key=spaced.__getitem__):
+            alike = list(group)
+            spaced_keys.append(key)
+            spaced_pos.append(alike[0] if len(alike) == 1 else -1)
+            for pos in alike if len(alike) > 1 else ():
+                self._sku_verbatim.setdefault(sku_verbatim_key(skus[pos]), pos)
+        self._sku_spaced = _SortedKeys(spaced_keys)
+        self._sku_spaced_pos = np.frombuffer(spaced_pos, dtype=np.int32).copy()
+        del spaced, by_spaced, spaced_keys, spaced_pos
+        compacts = [sku_key(sku) for sku in skus]
         by_key = sorted(range(len(compacts)), key=compacts.__getitem__)
-        self._sku_sorted = [compacts[pos] for pos in by_key]
+        self._sku_sorted = _SortedKeys([compacts[pos] for pos in by_key])
         self._sku_sorted_pos = np.asarray(by_key, dtype=np.int32)
+        del skus, compacts, by_key
+        # Barcodes sorted, products sharing one (rare) side by side in catalogue order.
+        barcodes = np.frombuffer(builder.barcodes, dtype=np.int64)
+        by_code = np.argsort(barcodes, kind="stable")
+        self._barcodes = barcodes[by_code]
+        self._barcode_pos = np.frombuffer(builder.barcode_positions, dtype=np.int32)[by_code]
         self._vocab = sorted(builder.postings)
         self._vocab_index = {token: i for i, token in enumerate(self._vocab)}
         sizes = [len(builder.postings[token][0]) for token in self._vocab]
@@ -259,7 +328,8 @@ class CatalogIndex:
 
     def nbytes(self) -> int:
         """Bytes held by the numpy arrays (the Python dictionaries come on top)."""
-        arrays = (self._ids, self._category, self._name_length, self._sku_sorted_pos, self._offsets,
+        arrays = (self._ids, self._category, self._name_length, self._sku_sorted_pos, self._sku_sorted.chars,
+                  self._sku_spaced_pos, self._sku_spaced.chars, self._barcodes, self._barcode_pos, self._offsets,
                   self._post_pos, self._post_weight)
         return sum(a.nbytes for a in arrays)
 
@@ -272,16 +342,17 @@ class CatalogIndex:
         return None if pos is None else int(self._ids[pos])
 
     def _sku_exact_position(self, sku: str) -> int | None:
-        for lookup, key in ((self._sku_verbatim, sku_verbatim_key(sku)), (self._sku_spaced, sku_spaced_key(sku))):
-            pos = lookup.get(key)
-            if pos is not None and pos >= 0:
-                return pos
-        # The compact reading comes from the sorted SKU keys (no third dictionary): it names a product
+        pos = self._sku_verbatim.get(sku_verbatim_key(sku))
+        if pos is not None and pos >= 0:
+            return pos
+        at = self._sku_spaced.find(sku_spaced_key(sku))
+        if at is not None and (pos := int(self._sku_spaced_pos[at])) >= 0:
+            return pos
+        # The compact reading comes from the sorted SKU keys (no third lookup): it names a product
         # only when exactly one SKU reads that way.
-        key = sku_key(sku)
-        at = bisect.bisect_left(self._sku_sorted, key)
-        found = self._sku_sorted[at : at + 2]
-        if found[:1] == [key] and found[1:] != [key]:
+        keys = self._sku_sorted
+        at = keys.find(sku_key(sku))
+        if at is not None and (at + 1 == len(keys) or keys[at + 1] != keys[at]):
             return int(self._sku_sorted_pos[at])
         return None
 
@@ -290,10 +361,9 @@ class CatalogIndex:
         return [int(self._ids[p]) for p in self._barcode_positions(code)] if code else []
 
     def _barcode_positions(self, code: str) -> list[int]:
-        if code in self._barcodes_shared:
-            return self._barcodes_shared[code]
-        pos = self._barcodes.get(code)
-        return [] if pos is None else [pos]
+        number = _barcode_number(code)
+        lo, hi = np.searchsorted(self._barcodes, [number, number + 1])
+        return [int(pos) for pos in self._barcode_pos[lo:hi]]
 
     def categories(self) -> list[IndexedCategory]:
         return sorted(self._categories.values(), key=lambda c: (c.name.lower(), c.id))
@@ -367,10 +437,9 @@ class CatalogIndex:
 
     def _sku_prefix(self, key: str) -> tuple[IntArray, npt.NDArray[np.float64]]:
         """Positions of SKUs starting with `key`, scored so that shorter SKUs come first."""
-        lo = bisect.bisect_left(self._sku_sorted, key)
-        hi = bisect.bisect_left(self._sku_sorted, key + "\uffff", lo)
-        extra = np.fromiter((len(k) for k in self._sku_sorted[lo:hi]), dtype=np.float64, count=hi - lo)
-        return self._sku_sorted_pos[lo:hi], SKU_PREFIX_SCORE - np.minimum(extra - len(key), 90)
+        lo, hi = self._sku_sorted.prefixed(key)
+        extra = self._sku_sorted.chars[lo:hi].astype(np.float64) - len(key)
+        return self._sku_sorted_pos[lo:hi], SKU_PREFIX_SCORE - np.minimum(extra, 90)
 
     def _search_sku(self, query: str, in_category: npt.NDArray[np.bool_] | None, offset: int, limit: int) -> Hits:
         key = sku_key(query)

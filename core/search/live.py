@@ -19,11 +19,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from core.heap import trim_heap
 from core.models import Category, Product, SystemState
 from core.search.index import CatalogIndex, IndexBuilder, IndexedCategory, IndexedProduct
 
 CATALOG_VERSION = "catalog_version"
-LOAD_CHUNK = 10_000
+# Rows read (and dropped) at a time: small chunks reuse one chunk's freed memory for the next, where large
+# ones spread garbage over new heap arenas that a few surviving objects then keep resident.
+LOAD_CHUNK = 2_000
+# From this many products a build's freed garbage is worth handing back to the OS (a trim costs milliseconds).
+TRIM_AFTER_PRODUCTS = 10_000
 _BUMPED = "catalog_version_bumped"  # in session.info: this transaction changed the catalogue
 _LISTENING = "catalog_version_listening"
 
@@ -118,7 +123,11 @@ async def load_index(session: AsyncSession, version: int) -> CatalogIndex:
             break
         await asyncio.to_thread(builder.add_all, [IndexedProduct(*row) for row in rows])
         after = rows[-1].id
-    return await asyncio.to_thread(builder.finish, version)
+    index = await asyncio.to_thread(builder.finish, version)
+    del builder
+    if len(index) >= TRIM_AFTER_PRODUCTS:
+        await asyncio.to_thread(trim_heap)
+    return index
 
 
 class LiveCatalogIndex:

@@ -123,3 +123,14 @@ def test_pages_are_disjoint_and_complete(index: CatalogIndex) -> None:
 def test_nothing_matches_gibberish(index: CatalogIndex) -> None:
     assert index.search("qwxzv").total == 0
     assert index.search("!!!").total == 0
+
+
+def test_a_shared_barcode_finds_every_product_in_catalogue_order_and_leading_zeros_count() -> None:
+    index = CatalogIndex.build([
+        IndexedProduct(1, "X-1", "Box", barcode="04600000000017"),
+        IndexedProduct(2, "X-2", "Box large", barcode="4600000000017"),
+        IndexedProduct(3, "X-3", "Box small", barcode="4600 0000 00017"),
+    ])
+    assert index.barcode("4600000000017") == [2, 3]
+    assert index.barcode("04600000000017") == [1]
+    assert index.barcode("12345678") == []

@@ -6,7 +6,7 @@ import random
 
 from rapidfuzz import fuzz, process
 
-from nlu.entities import ProductNameIndex
+from nlu.entities import ProductNameIndex, ProductNameIndexBuilder
 
 WORDS = ("paper", "office", "white", "stretch", "film", "tape", "packing", "box", "carton", "glove", "nitrile",
          "marker", "black", "blue", "stapler", "folder", "label", "roll", "pallet", "wrap", "bag", "trash",
@@ -35,11 +35,11 @@ def typo(word: str, rng: random.Random) -> str:
 
 def scan(index: ProductNameIndex, phrase: str) -> str | None:
     """What matching against every name gives (the index before it had postings)."""
-    exact = index._position.get(phrase)
-    if exact is not None:
-        return index._skus[exact]
-    found = process.extractOne(phrase, index._phrases, scorer=fuzz.ratio, score_cutoff=index.min_score)
-    return None if found is None else index._skus[found[2]]
+    names = [index.phrase(position) for position in range(len(index))]
+    if phrase in names:
+        return index.sku(names.index(phrase))
+    found = process.extractOne(phrase, names, scorer=fuzz.ratio, score_cutoff=index.min_score)
+    return None if found is None else index.sku(found[2])
 
 
 def test_typos_find_the_same_product_as_a_full_scan() -> None:
@@ -47,7 +47,7 @@ def test_typos_find_the_same_product_as_a_full_scan() -> None:
     rng = random.Random(11)
     found = 0
     for _ in range(400):
-        words = rng.choice(index._phrases).split()
+        words = index.phrase(rng.randrange(len(index))).split()
         long_words = [i for i, w in enumerate(words) if len(w) >= 5]
         if long_words:
             i = rng.choice(long_words)
@@ -74,3 +74,25 @@ def test_exact_names_and_synonyms_score_100() -> None:
     sku, score = index.match("paking tape") or ("", 0.0)
     assert sku == "TAPE-48" and 88 <= score < 100
     assert index.match("tape") is None  # one word of a name is not the name
+
+
+def test_a_name_two_products_share_resolves_to_the_first_as_a_scan_would() -> None:
+    index = ProductNameIndex([("PEN-1", "blue pen", ["ballpoint"]), ("PEN-2", "black pen", ["ballpoint"]),
+                              ("PEN-3", "blue pen", [])])
+    assert index.match("ballpoint") == ("PEN-1", 100.0)
+    assert index.match("blue pen") == ("PEN-1", 100.0)
+    assert (index.match("ballpoimt") or ("",))[0] == scan(index, "ballpoimt") == "PEN-1"
+
+
+def test_an_index_built_in_batches_matches_one_built_at_once() -> None:
+    entries = [(f"SKU-{n}", f"{WORDS[n % len(WORDS)]} {WORDS[(n * 7) % len(WORDS)]} {n}",
+                [f"{WORDS[n % 5]} {WORDS[n % 3]}"]) for n in range(500)]  # synonyms repeat across batches
+    builder = ProductNameIndexBuilder()
+    for start in range(0, len(entries), 64):
+        builder.add(entries[start:start + 64])
+    batched, whole = builder.finish(), ProductNameIndex(entries)
+    assert len(batched) == len(whole)
+    phrases = ("paper white", "film paper", "paper whitte", "film papr", "nitrile packing 10", "nothing at all")
+    assert [batched.match(phrase) for phrase in phrases] == [whole.match(phrase) for phrase in phrases]
+    assert [(whole.match(phrase) or ("",))[0] for phrase in phrases] == ["SKU-5", "SKU-9", "SKU-5", "SKU-9",
+                                                                        "SKU-10", ""]
