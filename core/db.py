@@ -46,7 +46,6 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-
 def dialect_of(session: AsyncSession) -> str:
     """The session's dialect name: "sqlite" or "postgresql"."""
     return str(session.get_bind().dialect.name)

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Table, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import dialect_of
 from core.models import Base
 
 Row = dict[str, Any]
@@ -42,7 +43,7 @@ class Rows:
 async def write_rows(session: AsyncSession, rows: Rows) -> None:
     """Insert every table's rows (parents first). Explicit ids leave PostgreSQL's sequences behind,
     so those are moved past the largest id, or the next ordinary INSERT would collide."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = dialect_of(session) == "postgresql"
     for table in Base.metadata.sorted_tables:
         batch = rows._tables.get(table.name)
         if not batch:

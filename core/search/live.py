@@ -14,11 +14,11 @@ import weakref
 from typing import Any
 
 from sqlalchemy import event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from core.db import conflict_insert, dialect_of
 from core.heap import trim_heap
 from core.models import Category, Product, SystemState
 from core.search.index import CatalogIndex, IndexBuilder, IndexedCategory, IndexedProduct
@@ -50,11 +50,10 @@ async def bump_catalog_version(session: AsyncSession) -> int:
 
     Concurrent writers each add one: the row is created by an upsert, then only incremented.
     """
-    dialect = session.get_bind().dialect.name
+    dialect = dialect_of(session)
     if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
-            insert(SystemState)
+            conflict_insert(dialect)(SystemState)
             .values(name=CATALOG_VERSION, value=1)
             .on_conflict_do_update(index_elements=[SystemState.name], set_={"value": SystemState.value + 1})
             .returning(SystemState.value)

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import dialect_of
 from core.domain.access import Actor
 from core.domain.money import to_money
 from core.domain.order_states import OPEN_STATUSES
@@ -96,7 +97,7 @@ async def lock_company(session: AsyncSession, company_id: int) -> Company:
     so a write that changes nothing takes the database's write lock instead; reads after it see
     everything committed before.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_of(session) == "sqlite":
         await session.execute(
             update(Company)
             .where(Company.id == company_id)
@@ -116,7 +117,7 @@ async def lock_company(session: AsyncSession, company_id: int) -> Company:
 
 async def hold_company(session: AsyncSession, company_id: int) -> None:
     """Take the lock `lock_company` takes, without loading the row (the caller reads it after)."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect_of(session) == "sqlite":
         held = await session.execute(
             update(Company)
             .where(Company.id == company_id)

@@ -9,11 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
-from core.db import table_of
+from core.db import conflict_insert, dialect_of, table_of
 from core.domain import loyalty as loyalty_rules
 from core.domain.access import Actor
 from core.domain.money import to_money
@@ -659,9 +658,8 @@ async def _cart_for(session: AsyncSession, contents: CartContents) -> Cart:
     if cart is None:
         # INSERT .. ON CONFLICT DO NOTHING: a concurrent first message of the same contact makes
         # this a no-op instead of an error that would abort the caller's transaction.
-        dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
         await session.execute(
-            dialect.insert(Cart)
+            conflict_insert(dialect_of(session))(Cart)
             .values(contact_id=contact.id, company_id=company.id)
             .on_conflict_do_nothing(index_elements=[Cart.contact_id])
         )

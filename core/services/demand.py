@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
+from core.db import conflict_insert, dialect_of
 from core.domain.access import Actor
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.models import ChannelIdentity, DemandSignal, Product, StockSubscription, utcnow
@@ -86,10 +86,9 @@ async def subscribe_to_stock(session: AsyncSession, actor: Actor, identity_id: i
     if identity is None or identity.contact_id != actor.contact_id:
         raise AccessDenied("not your messenger identity")
     product = await _active_product(session, product_id)
-    dialect = sqlite if session.get_bind().dialect.name == "sqlite" else postgresql
     # ON CONFLICT DO NOTHING: two taps racing must not abort the caller's transaction.
     inserted = await session.execute(
-        dialect.insert(StockSubscription)
+        conflict_insert(dialect_of(session))(StockSubscription)
         .values(product_id=product.id, identity_id=identity_id, created_at=utcnow())
         .on_conflict_do_nothing(index_elements=[StockSubscription.product_id, StockSubscription.identity_id])
         .returning(StockSubscription.id)

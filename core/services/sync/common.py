@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.db import dialect_of
 from core.errors import InvalidInput
 
 MAX_BATCH = 10_000
@@ -184,7 +185,7 @@ async def write(session: AsyncSession, model: type[Any], batch: Batch) -> None:
         await session.execute(insert(model), batch.inserts)
     if batch.updates:
         await session.execute(update(model), batch.updates)
-    if len(batch.inserts) >= ANALYZE_AFTER and session.get_bind().dialect.name == "postgresql":
+    if len(batch.inserts) >= ANALYZE_AFTER and dialect_of(session) == "postgresql":
         # A first bulk load leaves PostgreSQL's planner believing the table is empty until autovacuum
         # catches up, and its plans for the next batch's lookups then run 10-50 times slower.
         await session.execute(text(f'ANALYZE "{model.__table__.name}"'))
