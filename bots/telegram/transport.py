@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import hmac
 import io
 import json
@@ -98,12 +99,8 @@ class TelegramChannel:
     async def process(self, row_id: int, raw: Mapping[str, Any], *, callback_answered: bool = False) -> None:
         """Handle a recorded update and mark it finished, with the error that stopped it if any.
         `callback_answered`: the webhook's answer already answered its callback query (see the router)."""
-
-        async def handle(payload: Mapping[str, Any]) -> bool:
-            update = Update.model_validate(payload, context={"bot": self.bot})
-            return await self.handle(update, callback_answered=callback_answered, recorded_update=row_id)
-
-        await self.recorded.process(row_id, raw, handle)
+        await self.recorded.process(row_id, raw, functools.partial(
+            self._handle_raw, callback_answered=callback_answered, recorded_update=row_id))
 
     async def replay_unfinished(self, older_than: dt.timedelta = REPLAY_AFTER) -> int:
         """Handle updates recorded but never finished (a crash after the ack); how many were handled."""
@@ -111,8 +108,10 @@ class TelegramChannel:
 
     # Handling -------------------------------------------------------------------------------------
 
-    async def _handle_raw(self, raw: Mapping[str, Any]) -> bool:
-        return await self.handle(Update.model_validate(raw, context={"bot": self.bot}))
+    async def _handle_raw(self, raw: Mapping[str, Any], *, callback_answered: bool = False,
+                          recorded_update: int | None = None) -> bool:
+        update = Update.model_validate(raw, context={"bot": self.bot})
+        return await self.handle(update, callback_answered=callback_answered, recorded_update=recorded_update)
 
     async def handle(self, update: Update, *, callback_answered: bool = False,
                      recorded_update: int | None = None) -> bool:
