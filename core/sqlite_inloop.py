@@ -13,6 +13,12 @@ commit, rollback or close. Readers never wait (WAL). A lock held by another proc
 command) is waited for with asynchronous retries of the statement that found it taken; a statement that
 opens the transaction is safe to retry, as nothing was written yet.
 
+A WAL checkpoint (copying committed pages from the log into the database file, then syncing both) runs in
+whichever connection's commit crosses SQLite's threshold, about every 1,000 pages: in-loop, that stalls the
+loop for the copy and two fsyncs. So these connections never checkpoint (`wal_autocheckpoint=0`); a
+`Checkpointer` thread does, on its own connection, a moment after commits (the sqlite3 module lets go of the
+GIL while SQLite works, so the loop runs on). Other processes' connections keep SQLite's automatic checkpoint.
+
 The objects here stand where SQLAlchemy's aiosqlite adapter expects an aiosqlite connection; they are
 handed to it through `create_async_engine(async_creator=...)` (see `core.db.create_engine`), so the URL
 stays `sqlite+aiosqlite://`.
@@ -21,11 +27,15 @@ stays `sqlite+aiosqlite://`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_S = 30.0  # how long a writer waits for the lock (the gate, or another process) before failing
 _RETRY_FIRST_S, _RETRY_MAX_S = 0.001, 0.05
@@ -59,6 +69,9 @@ class WriteGate:
 
     async def acquire(self) -> asyncio.Lock:
         lock = self._lock()
+        if not lock.locked():  # free: taken at once (wait_for would start a task to time a wait that never comes)
+            await lock.acquire()
+            return lock
         try:
             await asyncio.wait_for(lock.acquire(), BUSY_TIMEOUT_S)
         except TimeoutError:
@@ -66,12 +79,59 @@ class WriteGate:
         return lock
 
 
+class Checkpointer:
+    """Checkpoints a database's WAL from a thread of its own, `delay` seconds after a commit asks for one.
+
+    The thread starts with the first request and ends after `idle` seconds without one, so nothing needs
+    stopping when an engine goes. A PASSIVE checkpoint never waits for readers or writers; what it could not
+    copy (a reader still uses it) is copied by a later one.
+    """
+
+    def __init__(self, database: str, *, delay: float = 0.2, idle: float = 5.0) -> None:
+        self._database = database
+        self._delay = delay
+        self._idle = idle
+        self._wanted = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        """A commit wrote to the WAL: checkpoint soon."""
+        self._wanted.set()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        try:
+            # mode=rw: a database removed meanwhile is not created again, empty.
+            connection = sqlite3.connect(f"file:{self._database}?mode=rw", uri=True, check_same_thread=False)
+            while self._wanted.wait(self._idle):
+                time.sleep(self._delay)  # commits close together share a checkpoint
+                self._wanted.clear()
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as error:  # the next commit's request tries again
+            log.warning("WAL checkpoint of %s failed: %s", self._database, error)
+            self._wanted.clear()
+        finally:
+            if connection is not None:
+                connection.close()
+            with self._lock:
+                self._thread = None
+        if self._wanted.is_set():  # asked for while this thread was ending: start another
+            self.request()
+
+
 class InLoopConnection:
     """An aiosqlite-shaped connection whose calls run at once on the caller's thread."""
 
-    def __init__(self, raw: sqlite3.Connection, gate: WriteGate) -> None:
+    def __init__(self, raw: sqlite3.Connection, gate: WriteGate, checkpointer: Checkpointer | None = None) -> None:
         self._connection: sqlite3.Connection | None = raw
         self._gate = gate
+        self._checkpointer = checkpointer
         self._held: asyncio.Lock | None = None  # the gate's lock while this connection writes
         self._tx = _InlineQueue()  # SQLAlchemy's adapter sets isolation_level through aiosqlite's queue
 
@@ -94,10 +154,13 @@ class InLoopConnection:
         return cursor
 
     async def commit(self) -> None:
+        wrote = self._held is not None
         try:
             self._conn.commit()
         finally:
             self._release_if_idle()
+        if wrote and self._checkpointer is not None:
+            self._checkpointer.request()
 
     async def rollback(self) -> None:
         try:
@@ -231,12 +294,17 @@ class _InlineQueue:
 
 
 def connector(database: str, gate: WriteGate | None = None) -> Callable[[], Any]:
-    """An `async_creator` for `create_async_engine`: in-loop connections to `database` sharing one gate."""
+    """An `async_creator` for `create_async_engine`: in-loop connections to `database` sharing one gate, and a
+    checkpointer when `database` is a file path (not ":memory:" or a URI)."""
     shared = gate or WriteGate()
+    on_file = database != ":memory:" and not database.startswith("file:")
+    checkpointer = Checkpointer(database) if on_file else None
 
     async def connect() -> InLoopConnection:
         # check_same_thread is off because the pool may close a connection from the garbage collector.
         raw = sqlite3.connect(database, timeout=0, check_same_thread=False, uri=database.startswith("file:"))
-        return InLoopConnection(raw, shared)
+        if checkpointer is not None:
+            raw.execute("PRAGMA wal_autocheckpoint=0")
+        return InLoopConnection(raw, shared, checkpointer)
 
     return connect

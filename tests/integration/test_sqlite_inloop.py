@@ -123,3 +123,20 @@ async def test_a_writer_gives_up_when_the_gate_stays_taken(engine: AsyncEngine,
                 await waiter.execute(text("INSERT INTO notes (writer, step) VALUES (2, 1)"))
         await holder.commit()
     assert await _count(engine) == 1
+
+
+async def test_the_wal_is_checkpointed_by_a_thread_not_by_the_loops_commits(engine: AsyncEngine,
+                                                                            tmp_path: Path) -> None:
+    database = tmp_path / "db.sqlite3"
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one() == 0
+    before = database.stat().st_size
+    async with engine.begin() as connection:  # about 2,000 pages: SQLite alone would checkpoint in the commit
+        await connection.execute(text("CREATE TABLE blobs (data BLOB)"))
+        await connection.execute(text("INSERT INTO blobs VALUES (:data)"), [{"data": bytes(4000)}] * 2000)
+    assert database.stat().st_size == before  # committed to the WAL only: the commit copied nothing
+    for _ in range(100):  # up to 5 s
+        if database.stat().st_size >= 8_000_000:
+            break
+        await asyncio.sleep(0.05)
+    assert database.stat().st_size >= 8_000_000  # the checkpointer copied the pages into the database
