@@ -3,7 +3,8 @@
 `Gateway.handle` takes a translated `Inbound` and answers the messages to send (already fitted to the
 channel by `present`), or None when nothing is to be sent: a redelivered message, or a conversation a
 manager has. The gateway commits its own writes (identity, log) in two short units of work around the
-turn; flows commit their own actions inside it.
+turn; flows commit their own actions inside it. `handle` is `admit` (the first unit of work) then `answer`
+(the turn and the second): a webhook admits before it acknowledges and answers after.
 
 A message is logged (and so marked as seen) before the turn runs: a redelivery during a slow turn is
 dropped rather than answered twice. A crash mid-turn therefore loses that turn, which the user sees
@@ -28,13 +29,15 @@ from dialogs.services import Services
 
 
 @dataclass(frozen=True, slots=True)
-class _Admitted:
-    """What the first unit of work learned about an inbound message that is to be answered."""
+class Admission:
+    """An inbound message logged and to be answered, with what the first unit of work learned about it."""
 
+    inbound: Inbound
     identity: IdentityView
     conversation: ConversationView
     actor: Actor
     preface: tuple[TextOut, ...] = ()  # e.g. "you are signed in" after a shared phone number
+    recorded_update: int | None = None  # the row `inbound.raw_update` was recorded as (finished)
 
 
 class Gateway:
@@ -43,21 +46,24 @@ class Gateway:
         self.engines = engines
 
     async def handle(self, inbound: Inbound, present: Present) -> Adapted | None:
-        admitted = await self._admit(inbound)
-        if admitted is None:
-            return None
-        engine = self.engines.for_actor(admitted.actor)
+        admission = await self.admit(inbound)
+        return None if admission is None else await self.answer(admission, present)
+
+    async def answer(self, admission: Admission, present: Present) -> Adapted:
+        """The turn for an admitted message, and the log of its answer."""
+        inbound = admission.inbound
+        engine = self.engines.for_actor(admission.actor)
         if isinstance(inbound.content, SharedContact) and not await self._step_waits(engine, inbound):
             # Nothing asked for a phone: after the sign-in notice, show the (new) menu.
             inbound = replace(inbound, content=Text("/menu"))
-        services = Services(core=self.core, channel=inbound.channel, identity_id=admitted.identity.id,
-                            conversation_id=admitted.conversation.id)
-        processed = await engine.process_turn(inbound, admitted.actor, services,
-                                              user_locale=admitted.identity.locale, present=present)
+        services = Services(core=self.core, channel=inbound.channel, identity_id=admission.identity.id,
+                            conversation_id=admission.conversation.id)
+        processed = await engine.process_turn(inbound, admission.actor, services,
+                                              user_locale=admission.identity.locale, present=present)
         adapted = processed.adapted
-        if admitted.preface:
-            adapted = Adapted((*admitted.preface, *adapted.messages), adapted.choices)
-        await self._record_answer(admitted, adapted, processed.chosen_locale)
+        if admission.preface:
+            adapted = Adapted((*admission.preface, *adapted.messages), adapted.choices)
+        await self._record_answer(admission, adapted, processed.chosen_locale)
         return adapted
 
     @staticmethod
@@ -65,12 +71,18 @@ class Gateway:
         state = await engine.store.load(inbound.conversation_key)
         return state is not None and state.current is not None and state.current.step is not None
 
-    async def _admit(self, inbound: Inbound) -> _Admitted | None:
-        """Identity, conversation and the inbound log in one commit (with the channel's recorded update marked
-        finished: the log dedupes it from here on); None for a duplicate or a handed-over chat."""
+    async def admit(self, inbound: Inbound) -> Admission | None:
+        """Identity, conversation and the inbound log in one commit (with the channel's update recorded, or its
+        record marked, finished: the log dedupes it from here on); None for a duplicate or a handed-over chat."""
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             session = uow.session
+            recorded: int | None = None
+            if inbound.raw_update is not None:
+                recorded = await inbound_updates.record(session, inbound.channel, inbound.raw_update.external_id,
+                                                        inbound.raw_update.payload, now=now, finished=True)
+                if recorded is None:
+                    return None  # a redelivered update
             arrival = await conversations.receive_inbound(
                 session, inbound.channel, inbound.external_user_id, inbound.message_id,
                 conversations.describe_content(inbound.content), now=now, locale_hint=inbound.locale_hint,
@@ -87,7 +99,7 @@ class Gateway:
             await uow.commit()
         if conversation.bot_is_silent:
             return None
-        return _Admitted(identity, conversation, actor, preface)
+        return Admission(inbound, identity, conversation, actor, preface, recorded)
 
     async def _shared_contact(
         self, session: AsyncSession, content: SharedContact, identity: IdentityView
@@ -107,17 +119,17 @@ class Gateway:
         conversation = await conversations.conversation_for(session, identity)
         return identity, conversation, (TextOut(notice),)
 
-    async def _record_answer(self, admitted: _Admitted, adapted: Adapted, chosen_locale: str | None) -> None:
+    async def _record_answer(self, admission: Admission, adapted: Adapted, chosen_locale: str | None) -> None:
         """Log what is sent, and keep a /lang choice on the identity so it outlives the conversation state."""
-        new_locale = chosen_locale if chosen_locale != admitted.identity.locale else None
+        new_locale = chosen_locale if chosen_locale != admission.identity.locale else None
         if not adapted.messages and new_locale is None:
             return
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             await conversations.log_outbound(
-                uow.session, admitted.conversation.id,
+                uow.session, admission.conversation.id,
                 [conversations.describe_outbound(message) for message in adapted.messages], now=now,
             )
             if new_locale is not None:
-                await conversations.set_locale(uow.session, admitted.identity.id, new_locale)
+                await conversations.set_locale(uow.session, admission.identity.id, new_locale)
             await uow.commit()

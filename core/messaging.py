@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, unquote
 
 from core.errors import InvalidInput
@@ -69,6 +70,14 @@ Content = Text | ButtonPress | FileUpload | SharedContact | Location
 
 
 @dataclass(frozen=True, slots=True)
+class RawUpdate:
+    """A channel's raw update under the channel's own id for it (Telegram's update_id), to be recorded."""
+
+    external_id: str
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Inbound:
     """One message from a user on some channel, after the channel adapter has translated it."""
 
@@ -81,6 +90,9 @@ class Inbound:
     # The channel's recorded raw update this message came in (`core.services.inbound_updates`), if any: the
     # gateway marks it finished in the same commit that logs the message, which from then on dedupes it.
     recorded_update: int | None = None
+    # Or the raw update itself, not recorded yet: the gateway records it, finished, in that same commit (one
+    # commit for what would otherwise be two); a redelivery of it is then answered with nothing.
+    raw_update: RawUpdate | None = None
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:

@@ -16,7 +16,7 @@ import hmac
 import io
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -34,7 +34,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bots.fallback import presenter
-from bots.gateway import Gateway
+from bots.gateway import Admission, Gateway
 from bots.recorded import REPLAY_AFTER, RecordedUpdates
 from bots.registry import RecipientUnreachable
 from bots.telegram.sender import Sleep, TelegramSender
@@ -55,7 +55,7 @@ from bots.telegram.translate import (
 )
 from core.bootstrap import Core
 from core.errors import InvalidInput
-from core.messaging import FileUpload, Outbound, SharedContact, Text, TextOut
+from core.messaging import FileUpload, Outbound, RawUpdate, SharedContact, Text, TextOut
 from core.models import ChannelIdentity
 from core.services import conversations, inbound_updates, onboarding, reachability
 from dialogs.i18n import choose_locale, t
@@ -68,6 +68,8 @@ MAX_UPDATE_BYTES = 1_000_000
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 _KEYBOARD_COMMANDS = ("/start", "/menu", "/lang", "/language")
 TYPING_AFTER_S = 0.5  # a turn still running after this long shows "typing…"
+
+AfterAck = Callable[[], Awaitable[None]]  # what is left of an update's handling once it is acknowledged
 
 
 class TelegramChannel:
@@ -84,13 +86,44 @@ class TelegramChannel:
         self._present = presenter(TELEGRAM_CAPABILITIES)
         self.recorded = RecordedUpdates(core, CHANNEL, self._handle_raw)
 
-    # Recording ------------------------------------------------------------------------------------
+    @property
+    def gateway(self) -> Gateway:
+        return self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
+
+    # Taking updates -------------------------------------------------------------------------------
+
+    async def accept(self, raw: Mapping[str, Any], *, callback_answered: bool = False) -> AfterAck | None:
+        """Take a raw update before it is acknowledged; what is left to do after the ack, or None when nothing
+        is (a redelivery, a conversation a manager has). Raises InvalidInput or ValidationError for a payload
+        that is not a Telegram update. `callback_answered`: the ack answers the update's callback query.
+
+        A plain user message (text, a press, a shared contact or location) is admitted here: recorded, finished,
+        in the commit that logs it, so the turn after the ack has one commit fewer. Anything else (a document to
+        download, a deep link to redeem, other updates), or a message whose admission failed, is only recorded
+        here and handled after the ack, from the record."""
+        update_id = _update_id(raw)
+        update = Update.model_validate(raw, context={"bot": self.bot})
+        try:
+            event = read_update(update)
+            if isinstance(event, UserMessage) and event.document is None and event.start_token is None:
+                inbound = replace(event.inbound(event.content), raw_update=RawUpdate(str(update_id), raw))
+                admission = await self.gateway.admit(inbound)
+                if admission is None or admission.recorded_update is None:
+                    return None
+                answer = functools.partial(self._answer_admitted, event, admission,
+                                           callback_answered=callback_answered)
+                return functools.partial(self.recorded.process, admission.recorded_update, raw, answer)
+        except Exception:  # recorded below instead, and handled from the record: the error is kept with it
+            log.warning("Telegram update %s could not be admitted; handling it from its record", update_id,
+                        exc_info=True)
+        row = await self.record(raw)
+        if row is None:
+            return None
+        return functools.partial(self.process, row, raw, callback_answered=callback_answered)
 
     async def record(self, raw: Mapping[str, Any]) -> int | None:
         """Record a raw update before it is acknowledged; its row id, or None for a redelivery."""
-        update_id = raw.get("update_id")
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            raise InvalidInput("a Telegram update needs an integer update_id")
+        update_id = _update_id(raw)
         async with self.core.uow() as uow:
             row = await inbound_updates.record(uow.session, CHANNEL, str(update_id), raw, now=self.core.clock.now())
             await uow.commit()
@@ -151,14 +184,25 @@ class TelegramChannel:
             preface: tuple[Outbound, ...] = ()
             if event.start_token is not None:
                 preface = await self._redeem(event, event.start_token)
-            inbound = replace(event.inbound(content), recorded_update=recorded_update)
-            gateway = self._gateway if isinstance(self._gateway, Gateway) else self._gateway()
-            adapted = await gateway.handle(inbound, self._present)
-            if adapted is None:
-                return False  # a redelivered message, or a manager has the conversation
+            admission = await self.gateway.admit(replace(event.inbound(content), recorded_update=recorded_update))
+        if admission is None:
+            return False  # a redelivered message, or a manager has the conversation
+        await self._answer(event, admission, preface)
+        return recorded_update is not None
+
+    async def _answer_admitted(self, event: UserMessage, admission: Admission, _raw: Mapping[str, Any], *,
+                               callback_answered: bool) -> bool:
+        """After the ack, the turn of a message `accept` admitted (its update is finished already: True)."""
+        if event.callback_id is not None and not callback_answered:
+            await self._answer_callback(event.callback_id, None)
+        await self._answer(event, admission)
+        return True
+
+    async def _answer(self, event: UserMessage, admission: Admission, preface: tuple[Outbound, ...] = ()) -> None:
+        async with self._typing_if_slow(event.chat_id):
+            adapted = await self.gateway.answer(admission, self._present)
             keyboard = await self._menu_keyboard(event) if _changes_menu(event) else None
         await self.sender.send(event.user_id, (*preface, *adapted.messages), reply_keyboard=keyboard)
-        return recorded_update is not None
 
     async def _download(self, event: UserMessage, document: DocumentRef) -> FileUpload | None:
         if document.size is not None and document.size > MAX_DOWNLOAD_BYTES:
@@ -246,6 +290,13 @@ class TelegramChannel:
             log.info("callback %s could not be answered: %s", callback_id, failure)
 
 
+def _update_id(raw: Mapping[str, Any]) -> int:
+    update_id = raw.get("update_id")
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
+        raise InvalidInput("a Telegram update needs an integer update_id")
+    return update_id
+
+
 def _changes_menu(event: UserMessage) -> bool:
     """Turns after which the reply keyboard is (re)sent: a start, a language change, a sign-in."""
     if event.start_token is not None or isinstance(event.content, SharedContact):
@@ -284,14 +335,13 @@ def create_telegram_webhook_router(channel: TelegramChannel, secret: str) -> API
             raw = json.loads(body)
             if not isinstance(raw, dict):
                 raise ValueError("not an object")
-            Update.model_validate(raw)
-            row = await channel.record(raw)
+            callback = raw.get("callback_query")
+            callback_id = callback.get("id") if isinstance(callback, dict) else None
+            after_ack = await channel.accept(raw, callback_answered=isinstance(callback_id, str))
         except (ValueError, ValidationError, InvalidInput):
             return _problem(400, "not a Telegram update")
-        callback = raw.get("callback_query")
-        callback_id = callback.get("id") if isinstance(callback, dict) else None
-        if row is not None:
-            background.add_task(channel.process, row, raw, callback_answered=isinstance(callback_id, str))
+        if after_ack is not None:
+            background.add_task(after_ack)
         if isinstance(callback_id, str):
             return Response(json.dumps({"method": "answerCallbackQuery", "callback_query_id": callback_id}),
                             media_type="application/json")
@@ -339,8 +389,7 @@ async def run_polling(
             continue
         failures = 0
         for update in updates:
-            raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
-            row = await channel.record(raw)
-            if row is not None:
-                await channel.process(row, raw)
+            after_ack = await channel.accept(update.model_dump(mode="json", exclude_none=True, by_alias=True))
+            if after_ack is not None:
+                await after_ack()
             offset = max(offset or 0, update.update_id + 1)

@@ -39,7 +39,8 @@ def _record_statement(dialect: str) -> Insert:
     columns = _UPDATES.c
     return (
         conflict_insert(dialect)(_UPDATES)
-        .values({name: bindparam(name) for name in ("channel", "external_id", "payload", "received_at")})
+        .values({name: bindparam(name) for name in ("channel", "external_id", "payload", "received_at",
+                                                    "processed_at")})
         .on_conflict_do_nothing(index_elements=[columns.channel, columns.external_id])
         .returning(columns.id)
     )
@@ -53,15 +54,18 @@ class RecordedUpdate:
 
 
 async def record(
-    session: AsyncSession, channel: str, external_id: str, payload: Mapping[str, Any], *, now: dt.datetime
+    session: AsyncSession, channel: str, external_id: str, payload: Mapping[str, Any], *, now: dt.datetime,
+    finished: bool = False,
 ) -> int | None:
-    """Record an update; its row id, or None when this (channel, external id) was recorded before."""
+    """Record an update (`finished`: as handled already, for a caller that handles it in the same transaction);
+    its row id, or None when this (channel, external id) was recorded before."""
     if not channel or not external_id or len(external_id) > MAX_EXTERNAL_ID:
         raise InvalidInput("an update needs a channel and an id of at most 100 characters")
     # One round trip: INSERT .. ON CONFLICT DO NOTHING RETURNING id answers both "new" and "seen before",
     # and a concurrent delivery of the same update cannot abort the caller's transaction.
     row_id = await session.scalar(_record_statement(dialect_of(session)), {
         "channel": channel, "external_id": external_id, "payload": dict(payload), "received_at": now,
+        "processed_at": now if finished else None,
     })
     return None if row_id is None else int(row_id)
 

@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
+from bots.gateway import Admission, Gateway
 from core.bootstrap import Core
+from core.messaging import Inbound
 from core.models import ChannelIdentity, InboundUpdate, Lead, Message
 from core.services import conversations, invites
 from tests.channels.telegram.conftest import Rig, load_update, press_update, text_update
@@ -40,19 +43,44 @@ async def test_a_text_message_is_answered_through_the_gateway_and_recorded(rig: 
     assert update.error is None and update.payload["message"]["text"] == "balance"
 
 
-async def test_a_turn_marks_its_update_finished_in_the_commit_that_logs_the_message(rig: Rig, core: Core) -> None:
+async def test_a_message_is_recorded_finished_in_the_commit_that_logs_it(rig: Rig, core: Core) -> None:
     await _linked(core)
     await rig.post(text_update("hello"))  # the conversation exists from here on
     with recorded_sql(core.engine) as sql:
         response = await rig.post(text_update("something nobody sells"))
     assert response.status_code == 200 and rig.api.messages(555001)
-    # The update's record; identity, the message's log and the update's finish; the answer's log.
-    assert sql.commits == 3
-    assert len([statement for statement in sql.statements if statement.startswith("UPDATE inbound_updates")]) == 1
+    # Before the ack: the update's record (finished), identity and the message's log; after it: the answer's log.
+    assert sql.commits == 2
+    assert [s for s in sql.statements if "inbound_updates" in s] == [
+        next(s for s in sql.statements if s.startswith("INSERT INTO inbound_updates"))]
     async with core.uow() as uow:
         unfinished = await uow.session.scalar(
             select(func.count()).select_from(InboundUpdate).where(InboundUpdate.processed_at.is_(None)))
     assert unfinished == 0
+
+
+async def test_a_message_whose_admission_fails_is_recorded_with_its_error(
+    rig: Rig, core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _linked(core)
+    admit = Gateway.admit
+    failures = iter([RuntimeError("database went away")])
+
+    async def admit_failing_once(self: Gateway, inbound: Inbound) -> Admission | None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return await admit(self, inbound)
+
+    monkeypatch.setattr(Gateway, "admit", admit_failing_once)
+    response = await rig.post(text_update("balance"))
+    assert response.status_code == 200  # recorded, so acknowledged: handled from the record, as after a crash
+    assert "Alpha Trade" in rig.api.messages(555001)[0].text
+    async with core.uow() as uow:
+        update = await uow.session.scalar(select(InboundUpdate))
+        logged = await uow.session.scalar(select(func.count()).where(Message.direction == "in"))
+    assert update is not None and update.processed_at is not None and update.error is None
+    assert logged == 1
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_nothing_is_processed(rig: Rig, core: Core) -> None:
