@@ -32,7 +32,7 @@ class Conversation(IdMixin, TimestampMixin, Base):
     status: Mapped[ConversationStatus] = mapped_column(String(20), default=ConversationStatus.BOT)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))
     manager_thread_id: Mapped[int | None] = mapped_column(Integer)  # e.g. a Telegram forum topic
-    last_message_at: Mapped[dt.datetime | None]
+    last_message_at: Mapped[dt.datetime | None]  # kept by a trigger on messages (migration 0006)
 
 
 class Message(IdMixin, Base):

@@ -223,10 +223,11 @@ async def receive_inbound(
 ) -> Arrival | None:
     """A client's message: who wrote, logged once in their conversation; None when it was logged before.
 
-    What `resolve_identity`, `conversation_for`, `log_inbound` and `actor_for` do in turn, in three statements for
+    What `resolve_identity`, `conversation_for`, `log_inbound` and `actor_for` do in turn, in two statements for
     a known writer: the write of the identity's last inbound time reads the identity, its conversation and the
-    actor as well, then the log's insert and the conversation's time. A new identity takes the general path, and
-    a first conversation, or one still pointing at the identity's former contact, `conversation_for`.
+    actor as well, then the log's insert (whose trigger keeps the conversation's last_message_at). A new identity
+    takes the general path, and a first conversation, or one still pointing at the identity's former contact,
+    `conversation_for`.
     """
     _check_key(channel, external_id)
     _check_message_id(channel_message_id)
@@ -247,7 +248,6 @@ async def receive_inbound(
         actor = _actor(identity, row.company_id, row.role, row.contact_locale)
     if not await _insert_inbound(session, conversation.id, channel_message_id, message, now):
         return None
-    await _touch(session, conversation.id, now)
     return Arrival(identity, conversation, actor)
 
 
@@ -289,10 +289,7 @@ async def log_inbound(
     deliveries, and the losing insert does nothing rather than fail, so the caller's transaction stays usable.
     """
     _check_message_id(channel_message_id)
-    if not await _insert_inbound(session, conversation_id, channel_message_id, message, now):
-        return False
-    await _touch(session, conversation_id, now)
-    return True
+    return await _insert_inbound(session, conversation_id, channel_message_id, message, now)
 
 
 async def log_outbound(
@@ -316,7 +313,6 @@ async def log_outbound(
         for index, message in enumerate(messages)
     ]
     await session.execute(_OUTBOUND_STATEMENT, rows)  # one executemany
-    await _touch(session, conversation_id, now)
 
 
 def describe_content(content: Content) -> LoggedMessage:
@@ -544,7 +540,6 @@ async def _insert_inbound(
 # The statements every message runs are built once (and compiled once per dialect): building one per call
 # cost several times its execution. They are Core statements on the tables, which skip the ORM's bulk path.
 _MESSAGES = table_of(Message)
-_CONVERSATIONS = table_of(Conversation)
 _MESSAGE_COLUMNS = ("conversation_id", "direction", "sender", "channel_message_id", "kind", "text", "payload",
                     "status", "created_at")
 
@@ -562,11 +557,6 @@ def _inbound_statement(dialect: str) -> Insert:
 
 
 _OUTBOUND_STATEMENT = insert(_MESSAGES)
-_TOUCH_STATEMENT = (
-    update(_CONVERSATIONS)
-    .where(_CONVERSATIONS.c.id == bindparam("conversation_id"))
-    .values(last_message_at=bindparam("now"))
-)
 
 
 async def _identity_by_key(session: AsyncSession, channel: str, external_id: str) -> ChannelIdentity | None:
@@ -577,10 +567,6 @@ async def _identity_by_key(session: AsyncSession, channel: str, external_id: str
 
 async def _conversation_of(session: AsyncSession, identity_id: int) -> Conversation | None:
     return await session.scalar(select(Conversation).where(Conversation.identity_id == identity_id))
-
-
-async def _touch(session: AsyncSession, conversation_id: int, now: dt.datetime) -> None:
-    await session.execute(_TOUCH_STATEMENT, {"conversation_id": conversation_id, "now": now})
 
 
 async def _account_manager(session: AsyncSession, contact_id: int | None) -> StaffUser | None:
