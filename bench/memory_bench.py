@@ -3,7 +3,9 @@
 `b2bot seed-demo --products N` fills a fresh SQLite file, `b2bot serve` starts with the NLU loaded (and its
 product vocabulary), and one purchaser runs the turns benchmark's script once through the Telegram webhook,
 so the search index and every flow have been used. Then the server's VmRSS and peak (VmHWM) are read from
-/proc. The NLU model cache is filled first (`b2bot nlu parse`), as a deployment's first start leaves it.
+/proc. The NLU model cache starts empty, as on a deployment's first start: the server trains its models in a
+child process (which also leaves the sentence encoder's table in the cache), so no figure includes training's
+memory.
 Run `python -m bench.memory_bench`; environment: BENCH_MEMORY_PRODUCTS (100000).
 """
 
@@ -25,13 +27,14 @@ from tests.fakes.telegram_bot_api import TOKEN, FakeBotApi
 TARGET_MB = 400.0
 
 
-async def _measure(bk: Backend, workdir: Path) -> tuple[float, float, float, int]:
+async def _measure(bk: Backend, workdir: Path, nlu_cache: Path) -> tuple[float, float, float, int]:
     purchasers = await _purchasers(bk, 1)
     fake = FakeBotApi()
     await fake.start()
     port = free_port()
-    env = child_env(bk, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_MODE="webhook", TELEGRAM_WEBHOOK_SECRET=SECRET,
-                    TELEGRAM_API_BASE=fake.base, TELEGRAM_RATE_PER_CHAT="1000", TELEGRAM_RATE_OVERALL="100000")
+    env = child_env(bk, NLU_CACHE_DIR=str(nlu_cache), TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_MODE="webhook",
+                    TELEGRAM_WEBHOOK_SECRET=SECRET, TELEGRAM_API_BASE=fake.base, TELEGRAM_RATE_PER_CHAT="1000",
+                    TELEGRAM_RATE_OVERALL="100000")
     try:
         with ServerProcess([str(BIN / "b2bot"), "serve", "--port", str(port)], env, workdir, port) as server:
             started = server.rss_mb()
@@ -59,10 +62,7 @@ def run() -> list[dict[str, Any]]:
         b2bot(["migrate"], env, Path(tmp))
         b2bot(["seed-demo", "--products", str(products)], env, Path(tmp))
         print(f"memory: {products} products seeded in {time.perf_counter() - seeded:.1f} s", file=sys.stderr)
-        # The NLU model is trained once per deployment and loaded from its cache after that: measured with
-        # a cold cache, the server would carry training's memory (about 300 MB more), not serving's.
-        b2bot(["nlu", "parse", "warm up", "--cache-dir", env["NLU_CACHE_DIR"]], env, Path(tmp))
-        at_start, after, peak, answered = asyncio.run(_measure(bk, Path(tmp)))
+        at_start, after, peak, answered = asyncio.run(_measure(bk, Path(tmp), Path(tmp) / "nlu-cache"))
     label = f"embedded app, {products:,} products, NLU loaded"
     return [
         row(f"RSS MB at start ({label})", "report", at_start),

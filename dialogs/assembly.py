@@ -101,8 +101,9 @@ class NluUnderstand:
 
 
 def build_nlu_backend(settings: Settings, *, cache_dir: Path | None = None) -> NluBackend:
-    """The embedded backend (trained once, then loaded from the cache), behind a Rasa server when one is set."""
-    embedded = EmbeddedBackend.from_data_dir(cache_dir=cache_dir or settings.nlu_cache_dir)
+    """The embedded backend (trained once, in a child process so that this one never holds training's memory,
+    then loaded from the cache), behind a Rasa server when one is set."""
+    embedded = EmbeddedBackend.from_data_dir(cache_dir=cache_dir or settings.nlu_cache_dir, train_apart=True)
     if settings.rasa_url:
         return RasaHttpBackend(settings.rasa_url, fallback=embedded)
     return embedded

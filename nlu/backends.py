@@ -69,16 +69,18 @@ class EmbeddedBackend:
         entity_config: EntityConfig | None = None,
         classifier_config: ClassifierConfig | None = None,
         default_locale: str = "ru",
+        train_apart: bool = False,
     ) -> EmbeddedBackend:
         """Load `{data_dir}/{locale}/nlu.yml` for each locale; models are cached under `cache_dir`.
 
         `products` resolves product names against the live catalogue (see `set_products`); without it,
-        the `product` lookup table of the training data is used.
+        the `product` lookup table of the training data is used. `train_apart`: a model missing from the cache
+        is trained in a child process (see `load_or_train`).
         """
         models: dict[str, LocaleModel] = {}
         for locale in locales:
             data = load_training_data(Path(data_dir) / locale / "nlu.yml")
-            loaded = load_or_train(data, cache_dir, classifier_config)
+            loaded = load_or_train(data, cache_dir, classifier_config, train_apart=train_apart)
             resolver = products if products is not None else ProductNameIndex.from_training_data(data)
             models[locale] = LocaleModel(loaded.classifier, EntityExtractor(data, entity_config, resolver), data)
         return cls(models, default_locale)

@@ -196,6 +196,7 @@ class SentenceEncoder:
     """
 
     _shared: SentenceEncoder | None = None
+    _shared_cache_dir: Path | str | None = DEFAULT_CACHE_DIR
     _lock = threading.Lock()
     # Bounds the per-word caches (piece ids, bag-of-pieces vectors); a chat's vocabulary is far smaller.
     WORD_CACHE_SIZE = 100_000
@@ -213,10 +214,17 @@ class SentenceEncoder:
         self._forward = _CachedForward(_EncoderWeights.load(cache_dir), self.piece_ids)
 
     @classmethod
+    def use_cache_dir(cls, cache_dir: Path | str | None) -> None:
+        """Where the shared encoder keeps its input table: the NLU model cache, so that every process sharing
+        the cache (the server, the process that trained its models) decompresses the table once, not each in
+        its working directory on its first message. Takes effect when the shared encoder is first built."""
+        cls._shared_cache_dir = cache_dir
+
+    @classmethod
     def shared(cls) -> SentenceEncoder:
         with cls._lock:
             if cls._shared is None:
-                cls._shared = cls()
+                cls._shared = cls(cls._shared_cache_dir)
             return cls._shared
 
     def encode(self, texts: Sequence[str]) -> FloatArray:

@@ -84,3 +84,19 @@ def test_corrupt_cache_file_is_retrained(tmp_path: Path) -> None:
 def test_single_intent_training_data_is_rejected() -> None:
     with pytest.raises(ValueError, match="two intents"):
         IntentClassifier.train(training_data_from_pairs({"greet": ["hi"]}))
+
+
+def test_a_model_trained_apart_is_trained_in_a_child_process_and_loaded_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = training_data_from_pairs({"greet": ["hi", "hello there", "good morning"],
+                                     "bye": ["bye", "see you", "good night"]})
+
+    def no_training_here(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("trained in this process")
+
+    monkeypatch.setattr(IntentClassifier, "train", no_training_here)  # the child imports its own, unpatched
+    loaded = load_or_train(data, tmp_path, train_apart=True)
+    assert not loaded.from_cache and list(tmp_path.glob("intent-*.npz"))
+    assert loaded.classifier.predict("hello").top.name == "greet"
+    assert load_or_train(data, tmp_path, train_apart=True).from_cache

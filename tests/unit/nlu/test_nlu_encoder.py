@@ -3,6 +3,7 @@ serving needs no scikit-learn."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,27 @@ def test_serving_a_cached_model_imports_neither_scikit_learn_nor_scipy(tmp_path:
         [sys.executable, "-c", script], capture_output=True, text=True, check=True,
         cwd=Path(__file__).resolve().parents[3])
     assert result.stdout.strip() == "[]"
+
+
+def test_the_encoders_table_lives_in_the_model_cache_whatever_the_working_directory(tmp_path: Path) -> None:
+    cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    data = training_data_from_pairs({
+        "greet": ["hello", "hi there", "good morning"],
+        "track_order": ["where is my order", "track my parcel", "has my order shipped"],
+    })
+    load_or_train(data, cache, train_apart=True)  # the child that trains leaves the table beside the model
+    assert list(cache.glob("usem3-table-*"))
+    yaml_path = tmp_path / "nlu.yml"
+    yaml_path.write_text(dump_training_data(data), encoding="utf-8")
+    script = (
+        "from nlu.classifier import load_or_train\n"
+        "from nlu.rasa_yaml import load_training_data\n"
+        f"loaded = load_or_train(load_training_data({str(yaml_path)!r}), {str(cache)!r})\n"
+        "print(loaded.classifier.encoder.encode(['where is my parcel']).shape)\n"
+    )
+    result = subprocess.run(  # noqa: S603 - our own interpreter running our own fixed script
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=elsewhere,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])})
+    assert result.stdout.strip() == "(1, 512)"
+    assert not (elsewhere / "var").exists()  # served from the cache's table, not one decompressed here
