@@ -133,7 +133,6 @@ class StateStore(Protocol):
         """Lock the conversation and load its state; on a clean exit save what was given to `save`, then
         unlock. Raises `ConversationBusy` if the lock cannot be had in time."""
 
-
     async def load(self, key: str) -> ConversationState | None: ...
 
     async def save(self, key: str, state: ConversationState) -> None:
