@@ -133,16 +133,21 @@ async def hold_company(session: AsyncSession, company_id: int) -> None:
         raise NotFound("no such company", company_id=company_id)
 
 
+# Built once, as the statements below: nearly every turn reads the actor's company, and building a statement costs
+# about as much as running it.
+_CONTACT_AND_COMPANY = (
+    select(Contact.company_id, Contact.is_active, Company)
+    .join(Company, Company.id == Contact.company_id)
+    .where(Contact.id == bindparam("contact_id"))
+)
+
+
 async def company_of(session: AsyncSession, actor: Actor) -> Company:
     """The actor's company. A guest is refused, and so is an actor whose contact is not of that company."""
     company_id = actor.require_company()
     if actor.contact_id is not None:
         # The contact's checks and its company in one round trip.
-        row = (await session.execute(
-            select(Contact.company_id, Contact.is_active, Company)
-            .join(Company, Company.id == Contact.company_id)
-            .where(Contact.id == actor.contact_id)
-        )).first()
+        row = (await session.execute(_CONTACT_AND_COMPANY, {"contact_id": actor.contact_id})).first()
         if row is None or row[0] != company_id or not row[1]:
             raise AccessDenied("not your company's data")
         return row[2]
@@ -150,6 +155,21 @@ async def company_of(session: AsyncSession, actor: Actor) -> Company:
     if company is None:
         raise NotFound("no such company", company_id=company_id)
     return company
+
+
+_MEMBER_NAMES = (
+    select(Contact.name, Company.name)
+    .join(Company, Company.id == Contact.company_id)
+    .where(Contact.id == bindparam("contact_id"))
+)
+
+
+async def member_names(session: AsyncSession, actor: Actor) -> tuple[str, str] | None:
+    """The actor's contact name and company name; None for a guest, or a contact that is gone."""
+    if actor.contact_id is None:
+        return None
+    row = (await session.execute(_MEMBER_NAMES, {"contact_id": actor.contact_id})).first()
+    return None if row is None else (row[0], row[1])
 
 
 async def account_summary(session: AsyncSession, actor: Actor, *, today: dt.date | None = None) -> AccountSummary:
@@ -214,14 +234,7 @@ def _available(company: Company, balance: Decimal, open_on_credit: Decimal) -> D
     return max(ZERO, to_money(company.credit_limit - balance - open_on_credit))
 
 
-async def open_orders_on_credit(session: AsyncSession, company_id: int) -> Decimal:
-    """Totals of open orders placed on credit that no invoice covers yet: owed soon, not in the ledger."""
-    totals = await session.scalars(select(Order.total).where(_open_on_credit(company_id)))
-    # Summed here, not in SQL: SQLite would add the amounts as floats.
-    return to_money(sum(totals, ZERO))
-
-
-def _open_on_credit(company_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def _open_on_credit(company_id: ColumnElement[int]) -> ColumnElement[bool]:
     invoiced = exists().where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == LedgerKind.INVOICE)
     return and_(
         Order.company_id == company_id,
@@ -231,11 +244,24 @@ def _open_on_credit(company_id: int | ColumnElement[int]) -> ColumnElement[bool]
     )
 
 
-# Built once: every checkout and balance reads it.
+# Built once: every checkout and balance reads them.
+_OPEN_ON_CREDIT = select(Order.total).where(_open_on_credit(bindparam("owed_company_id")))
 _OWED: CompoundSelect[str, Decimal] = union_all(
     select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == bindparam("owed_company_id")),
     select(literal(_OPEN_ORDER, String), Order.total).where(_open_on_credit(bindparam("owed_company_id"))),
 )
+_ENTRIES = (
+    select(LedgerEntry)
+    .where(LedgerEntry.company_id == bindparam("company_id"))
+    .order_by(LedgerEntry.occurred_on, LedgerEntry.id)
+)
+
+
+async def open_orders_on_credit(session: AsyncSession, company_id: int) -> Decimal:
+    """Totals of open orders placed on credit that no invoice covers yet: owed soon, not in the ledger."""
+    totals = await session.scalars(_OPEN_ON_CREDIT, {"owed_company_id": company_id})
+    # Summed here, not in SQL: SQLite would add the amounts as floats.
+    return to_money(sum(totals, ZERO))
 
 
 async def last_payments(session: AsyncSession, actor: Actor, *, limit: int = 5) -> tuple[LedgerLine, ...]:
@@ -310,12 +336,7 @@ def overdue_fifo(
 
 
 async def _entries(session: AsyncSession, company_id: int) -> list[LedgerEntry]:
-    rows = await session.scalars(
-        select(LedgerEntry)
-        .where(LedgerEntry.company_id == company_id)
-        .order_by(LedgerEntry.occurred_on, LedgerEntry.id)
-    )
-    return list(rows)
+    return list(await session.scalars(_ENTRIES, {"company_id": company_id}))
 
 
 def _signed_total(entries: Sequence[LedgerEntry]) -> Decimal:

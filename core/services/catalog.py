@@ -292,6 +292,17 @@ _CARD_PRODUCT = select(Product, CATALOG_VERSION_COLUMN).where(Product.id == bind
                                                               Product.is_active.is_(True))
 
 
+_ACTIVE_PRODUCT = select(Product).where(Product.id == bindparam("product_id"), Product.is_active.is_(True))
+
+
+async def active_product(source: SessionSource, product_id: int) -> Product:
+    """The product with this id while it is sold; `NotFound` otherwise (the catalogue is everyone's to read)."""
+    product = await _session(source).scalar(_ACTIVE_PRODUCT, {"product_id": product_id})
+    if product is None:
+        raise NotFound("no such product", product_id=product_id)
+    return product
+
+
 async def list_categories(source: SessionSource, actor: Actor) -> list[CategoryRef]:
     """Every category, named in the actor's language, by name."""
     session = _session(source)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_UP, Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.carriers import Carriers, CarrierUnavailable, PickupCarrier, PickupPoint
@@ -70,6 +70,16 @@ class DeliveryQuotes:
         return next((o for o in self.options if o.fastest), None)
 
 
+# Built once, as `_PICKUP_POINTS`: a quote is asked in most checkouts.
+_CART_PRODUCTS = (
+    select(Product, CartLine.quantity)
+    .join(CartLine, CartLine.product_id == Product.id)
+    .join(Cart, Cart.id == CartLine.cart_id)
+    .where(Cart.contact_id == bindparam("contact_id"), Cart.company_id == bindparam("company_id"))
+    .order_by(CartLine.id)
+)
+
+
 async def quote_for_cart(
     uow: UnitOfWork,
     actor: Actor,
@@ -83,13 +93,7 @@ async def quote_for_cart(
     destination = checked_destination(destination)
     session = uow.session
     company = await company_of(session, actor)  # a contact no longer active, or of another company, is refused
-    rows = await session.execute(
-        select(Product, CartLine.quantity)
-        .join(CartLine, CartLine.product_id == Product.id)
-        .join(Cart, Cart.id == CartLine.cart_id)
-        .where(Cart.contact_id == contact_id, Cart.company_id == company_id)
-        .order_by(CartLine.id)
-    )
+    rows = await session.execute(_CART_PRODUCTS, {"contact_id": contact_id, "company_id": company_id})
     lines = [(product, int(quantity)) for product, quantity in rows]
     if not lines:
         from core.services.cart import EmptyCart  # here: the cart module imports this one
@@ -144,6 +148,21 @@ async def chosen_quote(uow: UnitOfWork, actor: Actor, clock: Clock) -> DeliveryO
         return None
     company = await _company(uow, company_id)
     return _kept_option(await usable_quote(uow.session, company, quote_id, clock.now()))
+
+
+_SAVED_ADDRESSES = (
+    select(CompanyAddress)
+    .where(CompanyAddress.company_id == bindparam("company_id"))
+    .order_by(CompanyAddress.is_default.desc(), CompanyAddress.id)
+    .limit(bindparam("limit"))
+)
+
+
+async def saved_addresses(session: AsyncSession, actor: Actor, *, limit: int = 5) -> list[CompanyAddress]:
+    """The actor's company's saved delivery addresses, the default first, at most `limit`."""
+    if not 1 <= limit <= 100:
+        raise InvalidInput("limit must be between 1 and 100", limit=limit)
+    return list(await session.scalars(_SAVED_ADDRESSES, {"company_id": actor.require_company(), "limit": limit}))
 
 
 async def destination_from_address(uow: UnitOfWork, actor: Actor, address_id: int) -> Destination:
@@ -280,10 +299,11 @@ def _where(provider: Carrier, quote: CarrierQuote, destination: Destination) -> 
     return describe(destination)
 
 
+_PICKUP_POINTS = select(Warehouse).where(Warehouse.allows_pickup.is_(True)).order_by(Warehouse.code)
+
+
 async def _pickup_points(uow: UnitOfWork) -> list[PickupPoint]:
-    warehouses = await uow.session.scalars(
-        select(Warehouse).where(Warehouse.allows_pickup.is_(True)).order_by(Warehouse.code)
-    )
+    warehouses = await uow.session.scalars(_PICKUP_POINTS)
     return [PickupPoint(w.id, w.code, w.name, w.city, w.address, w.pickup_hours) for w in warehouses]
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain import loyalty as rules
@@ -203,14 +203,16 @@ async def _write_off(session: AsyncSession, company_id: int, now: dt.datetime, l
     return _Ledger(ledger.lots, ledger.consumed + lapsed, ledger.total - lapsed)
 
 
+# Built once: every checkout and loyalty view reads the ledger.
+_LEDGER = (
+    select(LoyaltyEntry.kind, LoyaltyEntry.points, LoyaltyEntry.expires_at)
+    .where(LoyaltyEntry.company_id == bindparam("company_id"))
+    .order_by(LoyaltyEntry.occurred_at, LoyaltyEntry.id)
+)
+
+
 async def _ledger(session: AsyncSession, company_id: int) -> _Ledger:
-    rows = (
-        await session.execute(
-            select(LoyaltyEntry.kind, LoyaltyEntry.points, LoyaltyEntry.expires_at)
-            .where(LoyaltyEntry.company_id == company_id)
-            .order_by(LoyaltyEntry.occurred_at, LoyaltyEntry.id)
-        )
-    ).all()
+    rows = (await session.execute(_LEDGER, {"company_id": company_id})).all()
     lots: list[rules.Lot] = []
     consumed = 0
     for kind, points, expires_at in rows:

@@ -808,6 +808,23 @@ async def get_order(session: AsyncSession, actor: Actor, order_id: int) -> Order
     return await _summary(session, await _own_order(session, actor, order_id))
 
 
+def _order_page(*, of_status: bool) -> Select[Order, int, int]:
+    """A page of a company's orders, newest first, with each one's line count and the count of all matching."""
+    line_count = (
+        select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id).scalar_subquery()
+    )
+    page = select(Order, line_count, func.count().over()).where(Order.company_id == bindparam("company_id"))
+    if of_status:
+        page = page.where(Order.status == bindparam("status"))
+    return (page.order_by(Order.created_at.desc(), Order.id.desc())
+            .limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+# Built once, as the tracking statements below: "my orders" and tracking are among the most asked.
+_ORDER_PAGE = _order_page(of_status=False)
+_ORDER_PAGE_OF_STATUS = _order_page(of_status=True)
+
+
 async def list_orders(
     session: AsyncSession,
     actor: Actor,
@@ -820,26 +837,20 @@ async def list_orders(
     company_id = (await accounts.company_of(session, actor)).id
     if not 1 <= limit <= MAX_PAGE or offset < 0:
         raise InvalidInput("limit must be between 1 and 50 and offset not negative", limit=limit, offset=offset)
-    conditions = [Order.company_id == company_id]
+    params: dict[str, object] = {"company_id": company_id, "limit": limit, "offset": offset}
     if status is not None:
         try:
-            conditions.append(Order.status == OrderStatus(status))
+            params["status"] = OrderStatus(status)
         except ValueError:
             raise InvalidInput("unknown order status", status=str(status)) from None
-    line_count = (
-        select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id).scalar_subquery()
-    )
     # The page and the count of all matching orders in one round trip; past the last page, counted apart.
-    rows = (await session.execute(
-        select(Order, line_count, func.count().over())
-        .where(*conditions)
-        .order_by(Order.created_at.desc(), Order.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )).all()
+    rows = (await session.execute(_ORDER_PAGE if status is None else _ORDER_PAGE_OF_STATUS, params)).all()
     if rows:
         total = int(rows[0][2])
     elif offset > 0:
+        conditions = [Order.company_id == company_id]
+        if status is not None:
+            conditions.append(Order.status == params["status"])
         total = int(await session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0)
     else:
         total = 0
@@ -850,23 +861,26 @@ async def list_orders(
     return OrderPage(items, total, limit, offset)
 
 
+_EVENTS_OF_ORDER = (
+    select(OrderEvent).where(OrderEvent.order_id == bindparam("order_id")).order_by(OrderEvent.at, OrderEvent.id)
+)
+_SHIPMENTS_OF_ORDER = select(Shipment).where(Shipment.order_id == bindparam("order_id")).order_by(Shipment.id)
+_EVENTS_OF_SHIPMENTS = (
+    select(ShipmentEvent)
+    .where(ShipmentEvent.shipment_id.in_(bindparam("shipment_ids", expanding=True)))
+    .order_by(ShipmentEvent.at, ShipmentEvent.id)
+)
+
+
 async def track_order(session: AsyncSession, actor: Actor, order_id: int) -> OrderTracking:
     """Where an order is: its stage history, its shipments with their stages, the latest ETA."""
     order = await _own_order(session, actor, order_id)
-    events = await session.scalars(
-        select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.at, OrderEvent.id)
-    )
+    events = await session.scalars(_EVENTS_OF_ORDER, {"order_id": order.id})
     stages = tuple(Stage(OrderStatus(e.status), e.at, e.note, e.eta) for e in events)
-    shipments = list(
-        await session.scalars(select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id))
-    )
+    shipments = list(await session.scalars(_SHIPMENTS_OF_ORDER, {"order_id": order.id}))
     shipment_events: dict[int, list[ShipmentStage]] = {}
     if shipments:
-        rows = await session.scalars(
-            select(ShipmentEvent)
-            .where(ShipmentEvent.shipment_id.in_([s.id for s in shipments]))
-            .order_by(ShipmentEvent.at, ShipmentEvent.id)
-        )
+        rows = await session.scalars(_EVENTS_OF_SHIPMENTS, {"shipment_ids": [s.id for s in shipments]})
         for event in rows:
             shipment_events.setdefault(event.shipment_id, []).append(
                 ShipmentStage(event.stage, event.at, event.location, event.note)
@@ -951,12 +965,8 @@ async def _own_order(session: AsyncSession, actor: Actor, order_id: int) -> Orde
         )
     else:
         # The contact's checks (those of `accounts.company_of`) and the order in one round trip.
-        row = (await session.execute(
-            select(Contact.company_id, Contact.is_active, Order)
-            .outerjoin(Order, and_(Order.id == order_id, Order.company_id == Contact.company_id))
-            .where(Contact.id == actor.contact_id)
-            .execution_options(populate_existing=True)
-        )).first()
+        row = (await session.execute(_CONTACT_AND_ORDER, {"contact_id": actor.contact_id, "order_id": order_id})
+               ).first()
         if row is None or row[0] != company_id or not row[1]:
             raise AccessDenied("not your company's data")
         order = row[2]
@@ -972,6 +982,12 @@ async def _summary(session: AsyncSession, order: Order) -> OrderSummary:
 
 # Built once: a replayed key and every order shown read them.
 _ORDER_BY_ID = select(Order).where(Order.id == bindparam("order_id"))
+_CONTACT_AND_ORDER = (
+    select(Contact.company_id, Contact.is_active, Order)
+    .outerjoin(Order, and_(Order.id == bindparam("order_id"), Order.company_id == Contact.company_id))
+    .where(Contact.id == bindparam("contact_id"))
+    .execution_options(populate_existing=True)
+)
 _LINES_OF_ORDER = select(OrderLine).where(OrderLine.order_id == bindparam("order_id")).order_by(OrderLine.id)
 _FRESH: dict[str, Any] = {"populate_existing": True}  # given per call: a statement copied per call loses its cache key
 

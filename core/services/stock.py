@@ -46,6 +46,23 @@ class ProductStock:
         return min((i.eta for i in self.incoming), default=None)
 
 
+# Built once: every product card and delivery quote reads stock, and building a statement costs about as much
+# as running it.
+_BY_WAREHOUSE = (
+    select(StockLevel.product_id, Warehouse.id, Warehouse.code, Warehouse.name, Warehouse.city,
+           StockLevel.on_hand - StockLevel.reserved)
+    .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+    .where(StockLevel.product_id.in_(bindparam("ids", expanding=True)))
+    .order_by(StockLevel.product_id, Warehouse.code)
+)
+_INCOMING_OF = (
+    select(IncomingStock.product_id, Warehouse.code, IncomingStock.quantity, IncomingStock.eta)
+    .join(Warehouse, Warehouse.id == IncomingStock.warehouse_id)
+    .where(IncomingStock.product_id.in_(bindparam("ids", expanding=True)), IncomingStock.eta >= bindparam("today"))
+    .order_by(IncomingStock.eta)
+)
+
+
 async def availability(
     session: AsyncSession, product_ids: Iterable[int], *, incoming: bool = True
 ) -> dict[int, ProductStock]:
@@ -55,24 +72,12 @@ async def availability(
     result = {pid: ProductStock(pid) for pid in ids}
     if not ids:
         return result
-    levels = await session.execute(
-        select(StockLevel.product_id, Warehouse, StockLevel.on_hand - StockLevel.reserved)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-        .where(StockLevel.product_id.in_(ids))
-        .order_by(StockLevel.product_id, Warehouse.code)
-    )
-    for product_id, warehouse, available in levels:
-        result[product_id].warehouses.append(
-            WarehouseStock(warehouse.id, warehouse.code, warehouse.name, warehouse.city, int(available))
-        )
+    levels = await session.execute(_BY_WAREHOUSE, {"ids": ids})
+    for product_id, warehouse_id, code, name, city, available in levels:
+        result[product_id].warehouses.append(WarehouseStock(warehouse_id, code, name, city, int(available)))
     if not incoming:
         return result
-    coming = await session.execute(
-        select(IncomingStock.product_id, Warehouse.code, IncomingStock.quantity, IncomingStock.eta)
-        .join(Warehouse, Warehouse.id == IncomingStock.warehouse_id)
-        .where(IncomingStock.product_id.in_(ids), IncomingStock.eta >= dt.date.today())
-        .order_by(IncomingStock.eta)
-    )
+    coming = await session.execute(_INCOMING_OF, {"ids": ids, "today": dt.date.today()})
     for product_id, code, quantity, eta in coming:
         result[product_id].incoming.append(Incoming(code, quantity, eta))
     return result

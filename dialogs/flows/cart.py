@@ -11,7 +11,6 @@ import dataclasses
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.access import Actor
@@ -195,12 +194,7 @@ def _product_id(ctx: Ctx) -> int | None:
 
 async def _product(ctx: Ctx, product_id: int) -> Product:
     async with ctx.services.uow() as uow:
-        product = await uow.session.scalar(
-            select(Product).where(Product.id == product_id, Product.is_active.is_(True))
-        )
-    if product is None:
-        raise NotFound("no such product", product_id=product_id)
-    return product
+        return await catalog.active_product(uow, product_id)
 
 
 async def _check_named_product(answer: Answer, ctx: Ctx) -> Validation:

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from core.errors import InvalidInput, NotFound, QuoteExpired
 from core.messaging import Buttons, Outbound
-from core.models import CompanyAddress
 from core.ports import Destination
 from core.services import cart as carts
 from core.services import delivery
@@ -40,14 +37,7 @@ async def ask_destination(ctx: Ctx, *, in_checkout: bool = False, view: CartView
     async with ctx.services.uow() as uow:
         if view is None:
             view = await require_cart(ctx, uow.session)
-        addresses = (
-            await uow.session.scalars(
-                select(CompanyAddress)
-                .where(CompanyAddress.company_id == ctx.actor.require_company())
-                .order_by(CompanyAddress.is_default.desc(), CompanyAddress.id)
-                .limit(ADDRESS_BUTTONS)
-            )
-        ).all()
+        addresses = await delivery.saved_addresses(uow.session, ctx.actor, limit=ADDRESS_BUTTONS)
     buttons = [ctx.choice(f"{a.label}: {a.city}"[:60], f"a{a.id}") for a in addresses]
     text = ctx.t("delivery.where" if addresses else "delivery.where_city")
     if in_checkout:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
 from core.errors import InvalidInput
 from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
-from core.models import Company, Contact
-from core.services import onboarding
+from core.services import accounts, onboarding
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.menus import MEMBER_MENU, menu_message
@@ -24,11 +21,8 @@ def _guest(ctx: Ctx) -> bool:
 
 async def already_member(ctx: Ctx) -> list[Outbound]:
     async with ctx.services.uow() as uow:
-        row = (await uow.session.execute(
-            select(Contact.name, Company.name).join(Company, Company.id == Contact.company_id)
-            .where(Contact.id == ctx.actor.contact_id)
-        )).first()
-    name, company = row if row is not None else ("", "")
+        names = await accounts.member_names(uow.session, ctx.actor)
+    name, company = names or ("", "")
     return [TextOut(ctx.t("guest.already_member", name=name, company=company)), menu_message(ctx.locale)]
 
 
