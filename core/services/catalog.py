@@ -297,7 +297,10 @@ _ACTIVE_PRODUCT = select(Product).where(Product.id == bindparam("product_id"), P
 
 async def active_product(source: SessionSource, product_id: int) -> Product:
     """The product with this id while it is sold; `NotFound` otherwise (the catalogue is everyone's to read)."""
-    product = await _session(source).scalar(_ACTIVE_PRODUCT, {"product_id": product_id})
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        raise InvalidInput("a product id is needed", product=repr(product_id))
+    in_range = 0 < product_id <= MAX_ID
+    product = await _session(source).scalar(_ACTIVE_PRODUCT, {"product_id": product_id}) if in_range else None
     if product is None:
         raise NotFound("no such product", product_id=product_id)
     return product

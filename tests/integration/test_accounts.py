@@ -208,3 +208,15 @@ async def test_guests_and_actors_borrowing_another_company_are_refused(core: Cor
                 await accounts.statement(uow.session, actor, TODAY, TODAY)
             with pytest.raises(AccessDenied):
                 await accounts.last_payments(uow.session, actor)
+
+
+async def test_member_names_are_the_contacts_own_and_a_guest_has_none(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        actor, company, contact = await build.actor()
+        await uow.commit()
+    async with core.uow() as uow:
+        assert await accounts.member_names(uow.session, actor) == (contact.name, company.name)
+        assert await accounts.member_names(uow.session, Actor.guest()) is None
+        gone = Actor(contact_id=contact.id + 1000, company_id=company.id, locale="en")
+        assert await accounts.member_names(uow.session, gone) is None

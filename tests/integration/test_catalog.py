@@ -360,6 +360,20 @@ async def test_unknown_products_and_bad_input_are_refused(core: Core) -> None:
             await catalog.search_products(uow, GUEST, "paper", kind="fuzzy")  # type: ignore[arg-type]
 
 
+async def test_an_active_product_is_found_by_id_and_a_retired_or_unknown_one_is_not(core: Core) -> None:
+    products = await _paper_and_pens(core)
+    async with core.uow() as uow:
+        retired = await Build(uow.session).product(sku="OLD-1", name="Discontinued stapler", is_active=False)
+        await uow.commit()
+    async with core.uow() as uow:
+        assert (await catalog.active_product(uow, products["pen"].id)).sku == "PEN-BL-1"
+        for unknown in (retired.id, 999_999, 2**40, -1, 0):
+            with pytest.raises(NotFound):
+                await catalog.active_product(uow, unknown)
+        with pytest.raises(InvalidInput):
+            await catalog.active_product(uow, True)
+
+
 async def test_search_that_found_nothing_is_recorded_as_demand(core: Core) -> None:
     async with core.uow() as uow:
         actor, company, contact = await Build(uow.session).actor()

@@ -414,6 +414,28 @@ async def test_a_saved_address_of_the_own_company_becomes_a_destination(core: Co
             await delivery.destination_from_address(uow, actor, address.id + 1000)
 
 
+async def test_saved_addresses_are_the_own_companys_default_first_and_limited(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        actor, company, _ = await build.actor()
+        stranger, other, _ = await build.actor()
+        uow.session.add_all([
+            CompanyAddress(company_id=company.id, label="Store", city="Kazan", line="Portovaya 9"),
+            CompanyAddress(company_id=company.id, label="Office", city="Moscow", line="Tverskaya 1", is_default=True),
+            CompanyAddress(company_id=company.id, label="Depot", city="Tver", line="Sovetskaya 3"),
+            CompanyAddress(company_id=other.id, label="Theirs", city="Omsk", line="Lenina 5"),
+        ])
+        await uow.commit()
+    async with core.uow() as uow:
+        assert [a.label for a in await delivery.saved_addresses(uow.session, actor)] == ["Office", "Store", "Depot"]
+        assert [a.label for a in await delivery.saved_addresses(uow.session, actor, limit=2)] == ["Office", "Store"]
+        assert [a.label for a in await delivery.saved_addresses(uow.session, stranger)] == ["Theirs"]
+        with pytest.raises(AccessDenied):
+            await delivery.saved_addresses(uow.session, Actor.guest())
+        with pytest.raises(InvalidInput):
+            await delivery.saved_addresses(uow.session, actor, limit=0)
+
+
 async def test_a_quote_in_another_currency_cannot_be_chosen(core: Core) -> None:
     actor, _, contact = await client_with_cart(core)
     clock = FixedClock()
