@@ -4,7 +4,8 @@
 channel by `present`), or None when nothing is to be sent: a redelivered message, or a conversation a
 manager has. The gateway commits its own writes (identity, log) in two short units of work around the
 turn; flows commit their own actions inside it. `handle` is `admit` (the first unit of work) then `answer`
-(the turn and the second): a webhook admits before it acknowledges and answers after.
+(the turn and the second): a webhook admits before it acknowledges and answers after. A channel with its own work
+on who wrote (WhatsApp's) hands `admit` an `Identify` that does it inside that first unit of work.
 
 A message is logged (and so marked as seen) before the turn runs: a redelivery during a slow turn is
 dropped rather than answered twice. A crash mid-turn therefore loses that turn, which the user sees
@@ -13,6 +14,7 @@ and repeats; answering twice could order twice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +28,10 @@ from dialogs.assembly import Engines
 from dialogs.engine import Engine, Present
 from dialogs.i18n import choose_locale, t
 from dialogs.services import Services
+
+# A channel's own work on who wrote, run in the admission's unit of work before the message is logged: the identity
+# it found or made, whose external id the message is then logged and answered under.
+Identify = Callable[[AsyncSession], Awaitable[IdentityView]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +77,10 @@ class Gateway:
         state = await engine.store.load(inbound.conversation_key)
         return state is not None and state.current is not None and state.current.step is not None
 
-    async def admit(self, inbound: Inbound) -> Admission | None:
+    async def admit(self, inbound: Inbound, identify: Identify | None = None) -> Admission | None:
         """Identity, conversation and the inbound log in one commit (with the channel's update recorded, or its
-        record marked, finished: the log dedupes it from here on); None for a duplicate or a handed-over chat."""
+        record marked, finished: the log dedupes it from here on); None for a duplicate or a handed-over chat.
+        `identify`, when given, runs in that commit before the log, for a new update only."""
         now = self.core.clock.now()
         async with self.core.uow() as uow:
             session = uow.session
@@ -83,6 +90,9 @@ class Gateway:
                                                         inbound.raw_update.payload, now=now, finished=True)
                 if recorded is None:
                     return None  # a redelivered update
+            if identify is not None:
+                writer = await identify(session)
+                inbound = replace(inbound, external_user_id=writer.external_id)
             arrival = await conversations.receive_inbound(
                 session, inbound.channel, inbound.external_user_id, inbound.message_id,
                 conversations.describe_content(inbound.content), now=now, locale_hint=inbound.locale_hint,
