@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Insert, Update, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import conflict_insert, dialect_of, table_of
@@ -77,42 +77,37 @@ async def finish(session: AsyncSession, update_id: int, *, now: dt.datetime, err
     })
 
 
-async def unfinished(
-    session: AsyncSession, channel: str, *, received_before: dt.datetime, limit: int = 100
-) -> list[RecordedUpdate]:
-    """Updates of `channel` recorded before `received_before` and never finished, oldest first."""
-    rows = await session.scalars(
-        select(InboundUpdate)
-        .where(
-            InboundUpdate.channel == channel,
-            InboundUpdate.processed_at.is_(None),
-            InboundUpdate.received_at < received_before,
-        )
-        .order_by(InboundUpdate.id)
-        .limit(limit)
-    )
-    return [RecordedUpdate(row.id, row.external_id, row.payload) for row in rows]
-
-
 async def claim_unfinished(
     session: AsyncSession, channel: str, *, received_before: dt.datetime, now: dt.datetime, limit: int = 100
 ) -> list[RecordedUpdate]:
-    """Take the updates `unfinished` finds, each for this caller alone: a conditional UPDATE moves its
-    `received_at` to `now`, so a replica that read the same rows claims nothing, and an update whose
-    claimant dies too is found again once it is `received_before` old once more. Commit to hold the claims.
+    """Take `channel`'s updates recorded before `received_before` and never finished, oldest first and at most
+    `limit`, each for this caller alone, in one statement: it moves their `received_at` to `now` where it is still
+    before `received_before`, so a replica claiming at the same time takes none of them (on PostgreSQL it skips
+    the rows another claimant holds), and an update whose claimant dies too is found again once it is
+    `received_before` old once more. Commit to hold the claims.
     """
-    claimed: list[RecordedUpdate] = []
-    for candidate in await unfinished(session, channel, received_before=received_before, limit=limit):
-        taken = await session.execute(
-            update(InboundUpdate)
-            .where(
-                InboundUpdate.id == candidate.id,
-                InboundUpdate.processed_at.is_(None),
-                InboundUpdate.received_at < received_before,
-            )
-            .values(received_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(candidate)
-    return claimed
+    rows = await session.execute(_CLAIM, {"claim_channel": channel, "claim_before": received_before,
+                                          "claim_limit": limit, "claimed_at": now})
+    return sorted((RecordedUpdate(row_id, external_id, payload) for row_id, external_id, payload in rows),
+                  key=lambda claimed: claimed.id)  # RETURNING keeps no order
+
+
+def _claim_statement() -> Update:
+    columns = _UPDATES.c
+    still_unfinished = (columns.processed_at.is_(None), columns.received_at < bindparam("claim_before"))
+    oldest = (
+        select(columns.id)
+        .where(columns.channel == bindparam("claim_channel"), *still_unfinished)
+        .order_by(columns.id)
+        .limit(bindparam("claim_limit"))
+        .with_for_update(skip_locked=True)  # PostgreSQL: rows another claimant holds are left to it
+    )
+    return (
+        update(_UPDATES)
+        .where(columns.id.in_(oldest), *still_unfinished)
+        .values(received_at=bindparam("claimed_at"))
+        .returning(columns.id, columns.external_id, columns.payload)
+    )
+
+
+_CLAIM = _claim_statement()
