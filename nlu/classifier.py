@@ -412,4 +412,3 @@ def load_or_train(data: TrainingData, cache_dir: Path | str | None = DEFAULT_CAC
     if path is not None:
         model.save(path)
     return LoadedClassifier(model, False, time.perf_counter() - started)
-

@@ -287,12 +287,9 @@ async def _card_product(
     return row[0]
 
 
-# Built once: every product card reads it.
-_CARD_PRODUCT = select(Product, CATALOG_VERSION_COLUMN).where(Product.id == bindparam("product_id"),
-                                                              Product.is_active.is_(True))
-
-
+# Built once: every product card reads the second, and a cart's quantity steps the first.
 _ACTIVE_PRODUCT = select(Product).where(Product.id == bindparam("product_id"), Product.is_active.is_(True))
+_CARD_PRODUCT = _ACTIVE_PRODUCT.add_columns(CATALOG_VERSION_COLUMN)
 
 
 async def active_product(source: SessionSource, product_id: int) -> Product:
