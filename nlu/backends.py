@@ -39,6 +39,17 @@ def detect_locale(text: str, available: Sequence[str], default: str) -> str:
     return guess if guess in available else default
 
 
+def written_in(text: str, min_letters: int = 3, share: float = 0.8) -> str | None:
+    """"ru" or "en" when at least `min_letters` letters, and `share` of all, are of that language's script;
+    None for mixed or letter-poor text ("10 x A4-80", whose SKU says nothing of the writer's language)."""
+    cyr = len(_CYRILLIC.findall(text))
+    lat = len(_LATIN.findall(text))
+    for locale, count in (("ru", cyr), ("en", lat)):
+        if count >= min_letters and count >= share * (cyr + lat):
+            return locale
+    return None
+
+
 @dataclass(slots=True)
 class LocaleModel:
     classifier: IntentClassifier
@@ -91,6 +102,12 @@ class EmbeddedBackend:
             model.extractor.products = products
 
     def locale_for(self, text: str, locale: str | None) -> str:
+        """The model for the message's own script when its words are plainly one language's (a Russian message
+        in an English conversation is read by the Russian model); otherwise the conversation's `locale`; with
+        neither, the script's majority."""
+        written = written_in(text)
+        if written in self.models:
+            return written
         if locale is not None:
             short = locale.split("-")[0].split("_")[0].lower()
             if short in self.models:

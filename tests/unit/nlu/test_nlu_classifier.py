@@ -37,7 +37,19 @@ def test_fallback_leads_ranking_at_threshold_confidence(backend: EmbeddedBackend
 def test_locale_is_detected_from_script(backend: EmbeddedBackend) -> None:
     assert backend.locale_for("где мой заказ", None) == "ru"
     assert backend.locale_for("where is my order", None) == "en"
-    assert backend.locale_for("where is my order", "ru-RU") == "ru"
+
+
+def test_a_message_plainly_in_one_language_is_read_by_its_model_whatever_the_conversation(
+    backend: EmbeddedBackend,
+) -> None:
+    assert backend.locale_for("where is my order", "ru-RU") == "en"
+    assert backend.locale_for("найди перчатки", "en") == "ru"
+    assert backend.parse_sync("найди перчатки", "en").intent.name == "search_product"
+    # Too few letters, or mixed scripts: the conversation's language decides.
+    assert backend.locale_for("10 x A4-80", "ru") == "ru"
+    assert backend.locale_for("10 x A4-80", "en") == "en"
+    assert backend.locale_for("STRETCH-500-20 10 шт", "ru") == "ru"
+    assert backend.locale_for("нужно 5 STRETCH-500-20", "en") == "en"
 
 
 async def test_async_parse_returns_entities_and_ranking(backend: EmbeddedBackend) -> None:
