@@ -264,6 +264,9 @@ class _Run(Generic[S]):
             return routed
         if isinstance(step_rejection, Reject):
             return await self.reprompt(step_rejection)
+        mentioned = self.engine.flows.for_mention(e.entity for e in parse.entities)
+        if mentioned is not None:  # no intent was confident, but the message names something a flow knows
+            return await self.start(mentioned, parse=parse)
         return [TextOut(self.t("engine.not_understood")), self.menu_message()]
 
     async def on_upload(self, content: Content) -> list[Outbound]:

@@ -135,6 +135,8 @@ class Flow(Generic[S]):
 
     `recognize` reads text that no waiting step took, before NLU does: a shape that is certain rather than
     guessed (a pasted list of SKU lines) comes back as the parse that starts this flow; anything else, None.
+    `mentions` are entities that start it from a message no intent was confident about: a product named
+    alone ("stretch film") is a search.
     """
 
     name: str
@@ -145,6 +147,7 @@ class Flow(Generic[S]):
     actions: Sequence[str] = ()
     uploads: Sequence[type[Content]] = ()
     recognize: Recognizer | None = None
+    mentions: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -190,6 +193,7 @@ class FlowRegistry(Generic[S]):
         self._by_intent: dict[str, Flow[S]] = {}
         self._by_action: dict[str, Flow[S]] = {}
         self._recognizers: list[Recognizer] = []
+        self._by_mention: dict[str, Flow[S]] = {}
         for flow in flows:
             self.register(flow)
 
@@ -210,6 +214,8 @@ class FlowRegistry(Generic[S]):
         self._by_action.update(dict.fromkeys(flow.actions, flow))
         if flow.recognize is not None:
             self._recognizers.append(flow.recognize)
+        for entity in flow.mentions:
+            self._by_mention.setdefault(entity, flow)
         return flow
 
     def get(self, name: str) -> Flow[S] | None:
@@ -217,6 +223,10 @@ class FlowRegistry(Generic[S]):
 
     def for_intent(self, intent: str) -> Flow[S] | None:
         return self._by_intent.get(intent)
+
+    def for_mention(self, entities: Iterable[str]) -> Flow[S] | None:
+        """The flow the first of `entities` that any flow `mentions` starts."""
+        return next((self._by_mention[e] for e in entities if e in self._by_mention), None)
 
     def for_action(self, action: str) -> Flow[S] | None:
         return self._by_action.get(action)

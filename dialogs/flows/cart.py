@@ -71,13 +71,14 @@ def money(ctx: Ctx, amount: Decimal, currency: str) -> str:
     return format_money(amount, currency, ctx.locale)
 
 
-def unit_label(ctx: Ctx, unit: str) -> str:
+def unit_label(ctx: Ctx, unit: str, count: int | None = None) -> str:
+    """The unit's name for `count` of it ("1 roll", "6 rolls"); without a count, as in "how many (rolls)?"."""
     key = f"units.{unit}"
-    return ctx.t(key) if key in catalogue(ctx.locale).entries else unit
+    return ctx.t(key, count=0 if count is None else count) if key in catalogue(ctx.locale).entries else unit
 
 
 def amount(ctx: Ctx, quantity: int, unit: str) -> str:
-    return format_quantity(quantity, ctx.locale, unit_label(ctx, unit))
+    return format_quantity(quantity, ctx.locale, unit_label(ctx, unit, quantity))
 
 
 def whole_number(text: str | None) -> int | None:

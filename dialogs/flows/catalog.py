@@ -75,6 +75,15 @@ async def _check_query(answer: Answer, ctx: Ctx) -> Validation:
     return Accept(text)
 
 
+async def _named_product(answer: Answer, ctx: Ctx) -> Validation:
+    """The words that named a product in the message ("stretch film" in "do you have stretch film?"), searched as
+    typed: a name many products share lists them all, rather than the one product the NLU matched it to best."""
+    text = answer.text or ""
+    named = next((text[e.start:e.end] for e in answer.entities
+                  if e.entity == "product" and 0 <= e.start < e.end <= len(text)), "")
+    return await _check_query(Answer(text=named), ctx)
+
+
 def _query_and_offset(ctx: Ctx) -> tuple[str, int]:
     if len(ctx.args) >= 2:
         offset = whole_number(ctx.args[0])
@@ -90,8 +99,10 @@ async def _search(ctx: Ctx) -> Sequence[Outbound]:
     actor = actor_in(ctx)
     async with ctx.services.uow() as uow:
         page = await catalog.search_products(uow, actor, query, limit=PAGE_SIZE, offset=offset)
-        if page.exact is not None and offset == 0:
-            card = await catalog.product_card(uow, actor, page.exact.id, ctx.services.settings)
+        # A query that names one product, by its SKU or barcode or by the only name that fits, opens its card.
+        only = page.exact or (page.items[0] if page.total == 1 and page.items else None)
+        if only is not None and offset == 0:
+            card = await catalog.product_card(uow, actor, only.id, ctx.services.settings)
             return render_card(ctx, card, query)
         if page.total == 0:
             await catalog.record_no_result(uow, actor, query)
@@ -243,9 +254,10 @@ SEARCH = Flow[Services](
     name="search",
     title_key="menu.search",
     intents=("search_product", "check_stock", "check_price"),
+    mentions=("product", "sku"),
     actions=(SEARCH_ACTION,),
     steps=[
-        Step("p", "catalog.search.ask", _check_query, entity="product", ask_if=lambda ctx: False),
+        Step("p", "catalog.search.ask", _named_product, from_message=True, ask_if=lambda ctx: False),
         Step("q", "catalog.search.ask", _check_query, entity="sku",
              ask_if=lambda ctx: len(ctx.args) < 2 and "p" not in ctx.slots,
              free_text=True, answer_entities=("product", "sku")),

@@ -143,12 +143,31 @@ async def cart_lines(world: World, contact: Contact) -> dict[str, int]:
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_a_product_is_found_by_its_name_its_stock_shown_and_added(world: World, locale: str) -> None:
     user = await world.signed_in(locale)
-    card = await user.say(say(locale, "find paper"))
+    found = await user.say(say(locale, "find paper"))  # every A4 paper, the 80 g/m² one first
+    assert "(A4-80)" in found.split("\n")[1]
+    card = await user.press(found.split("\n")[1].split(" (A4-80)")[0])
     assert "A4-80" in card
     assert ("In stock" if locale == "en" else "В наличии") in card
     added = await user.press(t(locale, "catalog.card.add", quantity=user_amount(locale, 5)))
     assert ("In the cart now" if locale == "en" else "Теперь в корзине") in added
     assert (await cart_lines(world, world.buyer)).get("A4-80") == 5
+
+
+@pytest.mark.parametrize(("locale", "name"), [("en", "stretch film"), ("ru", "стрейч плёнка")])
+async def test_a_product_named_alone_lists_every_product_that_fits_the_name(
+    world: World, locale: str, name: str
+) -> None:
+    reply = await (await world.signed_in(locale)).say(name)
+    films = set(re.findall(r"\((STR[\w-]+)\)", reply))
+    assert len(films) >= 2, reply  # not the one film the name matched best, nor "didn't understand"
+    assert t(locale, "engine.not_understood") not in reply
+
+
+async def test_a_message_in_the_other_language_is_understood_and_answered_in_the_conversations(
+    world: World,
+) -> None:
+    reply = await (await world.signed_in("en")).say(say("ru", "balance"))
+    assert "Credit limit" in reply
 
 
 @pytest.mark.parametrize("locale", LOCALES)

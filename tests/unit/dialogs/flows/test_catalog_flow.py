@@ -20,6 +20,10 @@ NLU = {
     "is A4-80 in stock?": Parse("check_stock", 0.95, (Entity("sku", "A4-80", 3, 8),)),
     "stretch film 17": Parse("search_product", 0.95, (Entity("product", "FILM-17", 0, 15),)),
     "add paper": Parse("add_to_cart", 0.95),
+    # The NLU matched each mention to one product; both films fit it.
+    "do you have stretch film?": Parse("check_stock", 0.9, (Entity("product", "FILM-17", 12, 24),)),
+    "stretch film": Parse("nlu_fallback", 0.2, (Entity("product", "FILM-20", 0, 12),)),
+    "weather please": Parse("nlu_fallback", 0.2),
 }
 SUBSCRIBE = {"en": "Tell me when it's back", "ru": "Сообщить о поступлении"}
 BACKORDER = {"en": "Request a backorder", "ru": "Заказать под поставку"}
@@ -48,6 +52,36 @@ async def test_a_sku_question_goes_straight_to_the_card_with_stock(shop: Shop, c
     await chat.send("is A4-80 in stock?")
     card = next(m for m in chat.last if isinstance(m, ProductCardOut))
     assert "In stock: 100" in card.body
+
+
+@pytest.mark.parametrize("text", ["do you have stretch film?", "stretch film"])
+async def test_a_product_named_in_a_message_is_searched_as_typed_even_when_no_intent_is_sure(
+    shop: Shop, chat_for: ChatMaker, text: str
+) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send(text)
+    assert 'Found 2 products for "stretch film"' in chat.text
+    assert "FILM-17" in chat.text and "FILM-20" in chat.text
+    assert not any(isinstance(m, ProductCardOut) for m in chat.last)
+
+
+async def test_text_that_names_nothing_known_is_still_not_understood(shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("weather please")
+    assert "didn't understand" in chat.text
+
+
+@pytest.mark.parametrize(("locale", "one", "many"), [("en", "1\u00a0roll", "30\u00a0rolls"),
+                                                     ("ru", "1\u00a0рул.", "30\u00a0рул.")])
+async def test_units_agree_with_their_number(
+    shop: Shop, chat_for: ChatMaker, locale: str, one: str, many: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("find")
+    await chat.send("stretch film 20" if locale == "en" else "стрейч-плёнка 20")
+    card = next(m for m in chat.last if isinstance(m, ProductCardOut))
+    assert one in card.body and many in card.body  # "per 1 roll", "In stock: 30 rolls"
+    assert f"{one}s" not in card.body
 
 
 async def test_more_pages_through_the_results(core: Core, shop: Shop, chat_for: ChatMaker) -> None:
