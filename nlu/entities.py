@@ -235,7 +235,8 @@ class ProductNameIndexBuilder:
 
 
 class ProductNameIndex:
-    """Product names and synonyms, lemmatised once, matched exactly first and fuzzily (rapidfuzz) second.
+    """Product names and synonyms, lemmatised once, matched exactly first and fuzzily (rapidfuzz) second, in
+    any word order ("нитриловые перчатки" is "Перчатки нитриловые ...").
 
     The fuzzy pass does not scan the whole catalogue: a phrase can only reach `min_score` against names of
     about its own length that hold its words, exactly or with a typo. So each name's words are kept as
@@ -326,7 +327,7 @@ class ProductNameIndex:
         if not len(candidates):
             return None
         names = [self._phrases[i] for i in candidates.tolist()]
-        found = process.extractOne(phrase_lemmas, names, scorer=fuzz.ratio,
+        found = process.extractOne(phrase_lemmas, names, scorer=fuzz.token_sort_ratio,
                                    score_cutoff=self.min_score)
         if found is None:
             return None

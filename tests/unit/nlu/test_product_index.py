@@ -38,7 +38,7 @@ def scan(index: ProductNameIndex, phrase: str) -> str | None:
     names = [index.phrase(position) for position in range(len(index))]
     if phrase in names:
         return index.sku(names.index(phrase))
-    found = process.extractOne(phrase, names, scorer=fuzz.ratio, score_cutoff=index.min_score)
+    found = process.extractOne(phrase, names, scorer=fuzz.token_sort_ratio, score_cutoff=index.min_score)
     return None if found is None else index.sku(found[2])
 
 
@@ -65,6 +65,12 @@ def test_unrelated_phrases_match_nothing() -> None:
     for phrase in ("invoice for last month", "where is my order", "talk to a manager please", "баланс счёта"):
         assert index.match(phrase) is None
         assert scan(index, phrase) is None
+
+
+def test_word_order_does_not_matter() -> None:
+    index = ProductNameIndex([("GLOVE-NIT-M", "перчатка нитриловый", []), ("TAPE-48", "packing tape", [])])
+    assert index.match("нитриловый перчатка") == ("GLOVE-NIT-M", 100.0)
+    assert (index.match("tape paking") or ("", 0.0))[0] == "TAPE-48"
 
 
 def test_exact_names_and_synonyms_score_100() -> None:
