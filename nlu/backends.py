@@ -31,10 +31,14 @@ class NluBackend(Protocol):
     async def parse(self, text: str, locale: str | None = None) -> ParseResult: ...
 
 
+def _letters(text: str) -> tuple[int, int]:
+    """How many Cyrillic and how many Latin letters `text` has."""
+    return len(_CYRILLIC.findall(text)), len(_LATIN.findall(text))
+
+
 def detect_locale(text: str, available: Sequence[str], default: str) -> str:
     """Pick "ru" when the message is mostly Cyrillic, "en" when mostly Latin, else `default`."""
-    cyr = len(_CYRILLIC.findall(text))
-    lat = len(_LATIN.findall(text))
+    cyr, lat = _letters(text)
     guess = "ru" if cyr > lat else "en" if lat > cyr else default
     return guess if guess in available else default
 
@@ -42,8 +46,7 @@ def detect_locale(text: str, available: Sequence[str], default: str) -> str:
 def written_in(text: str, min_letters: int = 3, share: float = 0.8) -> str | None:
     """"ru" or "en" when at least `min_letters` letters, and `share` of all, are of that language's script;
     None for mixed or letter-poor text ("10 x A4-80", whose SKU says nothing of the writer's language)."""
-    cyr = len(_CYRILLIC.findall(text))
-    lat = len(_LATIN.findall(text))
+    cyr, lat = _letters(text)
     for locale, count in (("ru", cyr), ("en", lat)):
         if count >= min_letters and count >= share * (cyr + lat):
             return locale

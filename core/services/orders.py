@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Select,
     and_,
@@ -808,15 +809,22 @@ async def get_order(session: AsyncSession, actor: Actor, order_id: int) -> Order
     return await _summary(session, await _own_order(session, actor, order_id))
 
 
+def _company_orders(*, of_status: bool) -> list[ColumnElement[bool]]:
+    """The orders `list_orders` shows: the company's (`company_id`), of one `status` if asked."""
+    conditions = [Order.company_id == bindparam("company_id")]
+    if of_status:
+        conditions.append(Order.status == bindparam("status"))
+    return conditions
+
+
 def _order_page(*, of_status: bool) -> Select[Order, int, int]:
     """A page of a company's orders, newest first, with each one's line count and the count of all matching."""
     line_count = (
         select(func.count()).select_from(OrderLine).where(OrderLine.order_id == Order.id).scalar_subquery()
     )
-    page = select(Order, line_count, func.count().over()).where(Order.company_id == bindparam("company_id"))
-    if of_status:
-        page = page.where(Order.status == bindparam("status"))
-    return (page.order_by(Order.created_at.desc(), Order.id.desc())
+    return (select(Order, line_count, func.count().over())
+            .where(*_company_orders(of_status=of_status))
+            .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(bindparam("limit")).offset(bindparam("offset")))
 
 
@@ -848,10 +856,8 @@ async def list_orders(
     if rows:
         total = int(rows[0][2])
     elif offset > 0:
-        conditions = [Order.company_id == company_id]
-        if status is not None:
-            conditions.append(Order.status == params["status"])
-        total = int(await session.scalar(select(func.count()).select_from(Order).where(*conditions)) or 0)
+        count = select(func.count()).select_from(Order).where(*_company_orders(of_status=status is not None))
+        total = int(await session.scalar(count, params) or 0)
     else:
         total = 0
     items = tuple(

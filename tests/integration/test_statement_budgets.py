@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from core.bootstrap import Core
 from core.errors import AccessDenied, InsufficientStock, NotFound
-from core.models import Cart, CartLine, LedgerKind, StockLevel, StockReservation
+from core.models import Cart, CartLine, LedgerKind, OrderStatus, StockLevel, StockReservation
 from core.services import accounts, catalog, orders
 from core.services import cart as carts
 from tests.factories import Build
@@ -156,6 +156,11 @@ async def test_a_page_of_orders_comes_with_its_total_in_one_statement_and_past_t
         assert (await orders.list_orders(uow.session, actor, limit=2, offset=2)).total == 3
         beyond = await orders.list_orders(uow.session, actor, limit=2, offset=10)
         assert (beyond.items, beyond.total) == ((), 3)
+        status = page.items[0].status
+        of_status = await orders.list_orders(uow.session, actor, status=status, limit=2, offset=10)
+        assert (of_status.items, of_status.total) == ((), 3)
+        other = next(s for s in OrderStatus if s != status)
+        assert (await orders.list_orders(uow.session, actor, status=other, limit=2, offset=10)).total == 0
 
 
 async def test_an_order_is_read_with_the_contacts_checks_in_one_statement(core: Core) -> None:
