@@ -267,6 +267,9 @@ class _Run(Generic[S]):
         mentioned = self.engine.flows.for_mention(e.entity for e in parse.entities)
         if mentioned is not None:  # no intent was confident, but the message names something a flow knows
             return await self.start(mentioned, parse=parse)
+        for flow in self.engine.flows.hearing():
+            if flow.hears is not None and await flow.hears(text, self.context(flow, FlowFrame(flow.name), parse)):
+                return await self.start(flow, parse=parse)
         return [TextOut(self.t("engine.not_understood")), self.menu_message()]
 
     async def on_upload(self, content: Content) -> list[Outbound]:

@@ -86,6 +86,7 @@ Validator = Callable[[Answer, FlowContext[S]], Awaitable[Validation]]
 Complete = Callable[[FlowContext[S]], Awaitable[Sequence[Outbound]]]
 Condition = Callable[[FlowContext[S]], bool]
 Recognizer = Callable[[str], Parse | None]
+Hearer = Callable[[str, FlowContext[S]], Awaitable[bool]]
 
 
 # No slots on the generic dataclasses: `Flow[Shop](...)` must be able to set `__orig_class__`.
@@ -136,7 +137,8 @@ class Flow(Generic[S]):
     `recognize` reads text that no waiting step took, before NLU does: a shape that is certain rather than
     guessed (a pasted list of SKU lines) comes back as the parse that starts this flow; anything else, None.
     `mentions` are entities that start it from a message no intent was confident about: a product named
-    alone ("stretch film") is a search.
+    alone ("stretch film") is a search. `hears` reads such a message when it named none of them, and says
+    whether it is for this flow all the same (words the catalogue uses, as in "I need gloves", make a search).
     """
 
     name: str
@@ -148,6 +150,7 @@ class Flow(Generic[S]):
     uploads: Sequence[type[Content]] = ()
     recognize: Recognizer | None = None
     mentions: Sequence[str] = ()
+    hears: Hearer[S] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -194,6 +197,7 @@ class FlowRegistry(Generic[S]):
         self._by_action: dict[str, Flow[S]] = {}
         self._recognizers: list[Recognizer] = []
         self._by_mention: dict[str, Flow[S]] = {}
+        self._hearing: list[Flow[S]] = []
         for flow in flows:
             self.register(flow)
 
@@ -216,6 +220,8 @@ class FlowRegistry(Generic[S]):
             self._recognizers.append(flow.recognize)
         for entity in flow.mentions:
             self._by_mention.setdefault(entity, flow)
+        if flow.hears is not None:
+            self._hearing.append(flow)
         return flow
 
     def get(self, name: str) -> Flow[S] | None:
@@ -227,6 +233,10 @@ class FlowRegistry(Generic[S]):
     def for_mention(self, entities: Iterable[str]) -> Flow[S] | None:
         """The flow the first of `entities` that any flow `mentions` starts."""
         return next((self._by_mention[e] for e in entities if e in self._by_mention), None)
+
+    def hearing(self) -> Sequence[Flow[S]]:
+        """The flows that read messages nothing else understood (see `Flow.hears`), in registration order."""
+        return self._hearing
 
     def for_action(self, action: str) -> Flow[S] | None:
         return self._by_action.get(action)

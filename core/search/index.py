@@ -419,6 +419,26 @@ class CatalogIndex:
             scores[~in_category] = 0
         return self._page(scores, offset, limit, exact)
 
+    def identifier_in(self, text: str) -> str | None:
+        """The first word of `text` (split at spaces, punctuation around it dropped) that is an active product's
+        SKU or barcode, as typed: "найди GLOVE-NIT-M" -> "GLOVE-NIT-M"; None when there is none."""
+        for word in text[:_MAX_IDENTIFIER_SCAN].split():
+            word = word.strip(_AROUND_IDENTIFIERS)
+            if not word:
+                continue
+            code = barcode_key(word)
+            if self._sku_exact_position(word) is not None or (code and self._barcode_positions(code)):
+                return word
+        return None
+
+    def known_words(self, text: str) -> list[str]:
+        """The words of `text` that the catalogue uses, as they are or by their stem, in order and without stop
+        words: what a message asks the catalogue for ("find nitrile gloves, please" -> nitrile, gloves). Only
+        exact readings count: a typo's or a prefix's neighbours are guesses, and here they would turn the
+        words around a product's name ("looking" -> "book") into products."""
+        return [word for word, word_stem in query_tokens(text)
+                if word_stem in self._vocab_index or word in self._vocab_index]
+
     def _score_identifiers(self, query: str, scores: npt.NDArray[np.float64]) -> int | None:
         """Scores barcode, exact-SKU and SKU-prefix matches; the position of the product named exactly."""
         exact: int | None = None
@@ -519,6 +539,10 @@ class CatalogIndex:
             hits, keys = hits[top], keys[top]
         order = np.argsort(-keys, kind="stable")[offset:end]
         return Hits(total, [int(i) for i in self._ids[hits[order]]], exact_id)
+
+
+_MAX_IDENTIFIER_SCAN = 500  # characters of a message searched for an SKU or a barcode
+_AROUND_IDENTIFIERS = ".,;:!?()[]{}\"'«»“”"
 
 
 def _has_digit(text: str) -> bool:

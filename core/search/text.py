@@ -23,8 +23,10 @@ MAX_QUERY_WORDS = 16  # a pasted paragraph is not a product name; its first word
 
 STOP_WORDS = frozenset(
     {
-        "a", "an", "and", "for", "in", "of", "on", "or", "the", "to", "with",
-        "в", "во", "для", "и", "или", "к", "на", "о", "по", "с", "со", "у",
+        "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "per", "the", "to",
+        "with",
+        "а", "без", "в", "во", "для", "до", "за", "и", "из", "или", "к", "ко", "на", "о", "об", "от", "по", "под",
+        "при", "про", "с", "со", "у",
     }
 )
 

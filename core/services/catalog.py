@@ -162,6 +162,25 @@ async def search_products(
     return page
 
 
+async def identifier_in(source: SessionSource, text: str) -> str | None:
+    """The first word of `text` that is an active product's SKU or barcode (`CatalogIndex.identifier_in`)."""
+    return (await _index_in_hand(source)).identifier_in(text)
+
+
+async def catalogue_words(source: SessionSource, text: str) -> str:
+    """The words of `text` the catalogue uses (`CatalogIndex.known_words`), joined by spaces; "" when none."""
+    return " ".join((await _index_in_hand(source)).known_words(text[:MAX_QUERY_LENGTH]))
+
+
+async def _index_in_hand(source: SessionSource) -> CatalogIndex:
+    """For reading products out of sentences ("I need gloves", "найди GLOVE-NIT-M"): the index in hand is good
+    enough there (a product added a moment ago is found by the search that follows); only a process's first
+    message, or a transaction that changed the catalogue, checks it."""
+    session = _session(source)
+    live = live_index(session)
+    return live.latest(session) or await live.current(session)
+
+
 async def _search_in(
     session: AsyncSession,
     actor: Actor,

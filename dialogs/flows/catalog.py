@@ -77,11 +77,27 @@ async def _check_query(answer: Answer, ctx: Ctx) -> Validation:
 
 async def _named_product(answer: Answer, ctx: Ctx) -> Validation:
     """The words that named a product in the message ("stretch film" in "do you have stretch film?"), searched as
-    typed: a name many products share lists them all, rather than the one product the NLU matched it to best."""
+    typed: a name many products share lists them all, rather than the one product the NLU matched it to best.
+
+    An SKU or a barcode of the catalogue in the message comes first, whatever the NLU made of it; a word alone
+    names no product in full ("find gloves"): then the words the catalogue uses are searched (not when the
+    NLU found an SKU, which the next step takes).
+    """
     text = answer.text or ""
     named = next((text[e.start:e.end] for e in answer.entities
-                  if e.entity == "product" and 0 <= e.start < e.end <= len(text)), "")
-    return await _check_query(Answer(text=named), ctx)
+                  if e.entity == "product" and 0 <= e.start < e.end <= len(text)), None)
+    async with ctx.services.uow() as uow:
+        query = await catalog.identifier_in(uow, text) or named
+        if query is None and not any(e.entity == "sku" for e in answer.entities):
+            query = await catalog.catalogue_words(uow, text)
+    return await _check_query(Answer(text=query), ctx)
+
+
+async def _hears_products(text: str, ctx: Ctx) -> bool:
+    """A message nothing else understood is a search when it holds an SKU, a barcode or words the catalogue uses
+    ("gloves")."""
+    async with ctx.services.uow() as uow:
+        return bool(await catalog.identifier_in(uow, text) or await catalog.catalogue_words(uow, text))
 
 
 def _query_and_offset(ctx: Ctx) -> tuple[str, int]:
@@ -255,6 +271,7 @@ SEARCH = Flow[Services](
     title_key="menu.search",
     intents=("search_product", "check_stock", "check_price"),
     mentions=("product", "sku"),
+    hears=_hears_products,
     actions=(SEARCH_ACTION,),
     steps=[
         Step("p", "catalog.search.ask", _named_product, from_message=True, ask_if=lambda ctx: False),

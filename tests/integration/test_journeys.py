@@ -163,6 +163,19 @@ async def test_a_product_named_alone_lists_every_product_that_fits_the_name(
     assert t(locale, "engine.not_understood") not in reply
 
 
+@pytest.mark.parametrize(("locale", "text", "word"), [
+    ("en", "find gloves", "gloves"), ("en", "i need gloves", "gloves"),
+    ("ru", "найди перчатки", "перчатки"), ("ru", "нужны перчатки", "перчатки"),
+])
+async def test_a_word_the_catalogue_uses_is_searched_in_a_sentence(
+    world: World, locale: str, text: str, word: str
+) -> None:
+    reply = await (await world.signed_in(locale)).say(text)
+    heading = reply.split("\n")[0]
+    assert word in heading and text not in heading, reply  # the search is the word, not the sentence
+    assert "GLOVE-NIT-M" in reply
+
+
 async def test_a_message_in_the_other_language_is_understood_and_answered_in_the_conversations(
     world: World,
 ) -> None:

@@ -120,6 +120,19 @@ def test_pages_are_disjoint_and_complete(index: CatalogIndex) -> None:
     assert index.search("", category_id=1, offset=10).ids == []
 
 
+def test_known_words_are_those_the_catalogue_uses_as_typed_or_by_stem(index: CatalogIndex) -> None:
+    assert index.known_words("find me some Papers and a mop, please") == ["papers", "mop"]
+    assert index.known_words("нужны карандаши") == ["карандаши"]
+    # A prefix ("graph") or a typo ("pencl") reads a word the catalogue has, but is not one.
+    assert index.known_words("graph pencl looking") == []
+
+
+def test_an_identifier_is_found_among_the_words_of_a_message(index: CatalogIndex) -> None:
+    assert index.identifier_in("find a4-80-500, please") == "a4-80-500"
+    assert index.identifier_in("штрихкод: 4600000000017?") == "4600000000017"
+    assert index.identifier_in("find paper A4") is None  # words, not an SKU
+
+
 def test_nothing_matches_gibberish(index: CatalogIndex) -> None:
     assert index.search("qwxzv").total == 0
     assert index.search("!!!").total == 0

@@ -24,6 +24,13 @@ NLU = {
     "do you have stretch film?": Parse("check_stock", 0.9, (Entity("product", "FILM-17", 12, 24),)),
     "stretch film": Parse("nlu_fallback", 0.2, (Entity("product", "FILM-20", 0, 12),)),
     "weather please": Parse("nlu_fallback", 0.2),
+    "find me stretch film, please": Parse("search_product", 0.95),
+    "find products": Parse("search_product", 0.95),
+    "i need some film": Parse("nlu_fallback", 0.3),
+    "is FILM-20 in stock?": Parse("check_stock", 0.95, (Entity("sku", "FILM-20", 3, 10),)),
+    # An SKU the NLU did not see as one, alone or read as a product's name.
+    "film-20": Parse("nlu_fallback", 0.3),
+    "find FILM-20, please": Parse("search_product", 0.9, (Entity("product", "FILM-17", 5, 9),)),
 }
 SUBSCRIBE = {"en": "Tell me when it's back", "ru": "Сообщить о поступлении"}
 BACKORDER = {"en": "Request a backorder", "ru": "Заказать под поставку"}
@@ -63,6 +70,38 @@ async def test_a_product_named_in_a_message_is_searched_as_typed_even_when_no_in
     assert 'Found 2 products for "stretch film"' in chat.text
     assert "FILM-17" in chat.text and "FILM-20" in chat.text
     assert not any(isinstance(m, ProductCardOut) for m in chat.last)
+
+
+@pytest.mark.parametrize(("text", "query"), [("find me stretch film, please", "stretch film"),
+                                           ("i need some film", "film")])
+async def test_words_the_catalogue_uses_are_searched_when_no_product_is_named_in_full(
+    shop: Shop, chat_for: ChatMaker, text: str, query: str
+) -> None:
+    # The NLU found no product in these (a word alone names none in full): the words the catalogue knows are
+    # the search, whether the intent was sure or not.
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send(text)
+    assert f'Found 2 products for "{query}"' in chat.text
+    assert "FILM-17" in chat.text and "FILM-20" in chat.text
+
+
+async def test_a_search_with_no_catalogue_word_asks_and_an_sku_still_opens_its_card(
+    shop: Shop, chat_for: ChatMaker
+) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("find products")
+    assert "What are you looking for?" in chat.text
+    await chat.send("is FILM-20 in stock?")  # "film" is a catalogue word, but the SKU names one product
+    assert any(isinstance(m, ProductCardOut) and "FILM-20" in m.title for m in chat.last)
+
+
+@pytest.mark.parametrize("text", ["film-20", "find FILM-20, please"])
+async def test_an_sku_in_a_message_opens_its_card_whatever_the_nlu_made_of_it(
+    shop: Shop, chat_for: ChatMaker, text: str
+) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send(text)
+    assert any(isinstance(m, ProductCardOut) and "FILM-20" in m.title for m in chat.last)
 
 
 async def test_text_that_names_nothing_known_is_still_not_understood(shop: Shop, chat_for: ChatMaker) -> None:
