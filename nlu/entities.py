@@ -44,6 +44,11 @@ _ENGLISH_CITY_NAMES = {
     "yaroslavl": "Ярославль", "tomsk": "Томск", "kaliningrad": "Калининград", "sochi": "Сочи",
     "tula": "Тула", "minsk": "Минск", "almaty": "Алматы", "astana": "Астана", "tashkent": "Ташкент",
 }
+# Short and colloquial names of the same cities.
+_CITY_NICKNAMES = {
+    "питер": "Санкт-Петербург", "спб": "Санкт-Петербург", "spb": "Санкт-Петербург", "мск": "Москва",
+    "msk": "Москва", "екб": "Екатеринбург", "новосиб": "Новосибирск", "ростов": "Ростов-на-Дону",
+}
 # Canonical unit codes; Russian forms are matched by lemma, so one entry covers every case ending.
 _UNITS = {
     "pcs": "pcs", "pc": "pcs", "piece": "pcs", "unit": "pcs", "шт": "pcs", "штука": "pcs", "штук": "pcs",
@@ -441,9 +446,9 @@ class EntityExtractor:
         self._cities: dict[str, str] = {}
         for city in known:
             self._cities[lemmatize_city(city)] = city
-        for english, canonical in _ENGLISH_CITY_NAMES.items():
+        for other, canonical in (*_ENGLISH_CITY_NAMES.items(), *_CITY_NICKNAMES.items()):
             if canonical in known:
-                self._cities.setdefault(english, canonical)
+                self._cities.setdefault(other, canonical)
         for city in data.lookup("city"):  # extra names from the training data, unless already known
             self._cities.setdefault(lemmatize_city(city), city)
         self._max_city_words = max((k.count(" ") + 1 for k in self._cities), default=1)

@@ -26,6 +26,7 @@ QUOTE_ACTION = "quote"
 KEEP = "keep"  # checkout: keep the delivery chosen before
 NO_DELIVERY = "none"  # checkout: no delivery (the client collects or arranges it)
 MAX_CITY = 100
+_PREPOSITIONS = frozenset({"в", "во", "до", "на", "к", "ко", "to", "in", "into"})
 ADDRESS_BUTTONS = 5
 
 
@@ -63,7 +64,10 @@ async def check_destination(answer: Answer, ctx: Ctx, *, in_checkout: bool = Fal
             return Accept(KEEP)
         return Reject("delivery.where_city")
     city = next((str(e.value) for e in answer.entities if e.entity == "city"), None)
-    city = " ".join((city or answer.text or "").split())
+    words = (city or answer.text or "").split()
+    if city is None and len(words) > 1 and words[0].casefold() in _PREPOSITIONS:
+        words = words[1:]  # a city the NLU does not know, typed as "в Нижнекамск" or "to Tver"
+    city = " ".join(words)
     if not city or len(city) > MAX_CITY or any(ch.isdigit() for ch in city):
         return Reject("delivery.where_city")
     return Accept(f"c:{city}")
@@ -167,6 +171,7 @@ QUOTE = Flow[Services](
     name="quote",
     title_key="delivery.title",
     intents=("delivery_quote",),
+    mentions=("city",),
     actions=(QUOTE_ACTION,),
     steps=[destination_step(), option_step()],
     complete=_chosen,

@@ -40,6 +40,11 @@ def test_english_city_name_maps_to_canonical_city(extractor: EntityExtractor) ->
     assert found(extractor, "ship to Kazan please")["city"] == [("Kazan", "Казань")]
 
 
+def test_colloquial_city_names_map_to_the_city(extractor: EntityExtractor) -> None:
+    assert found(extractor, "доставка в Питер")["city"] == [("Питер", "Санкт-Петербург")]
+    assert found(extractor, "сколько из Питера в Мск")["city"] == [("Питера", "Санкт-Петербург"), ("Мск", "Москва")]
+
+
 def test_unknown_city_is_not_extracted() -> None:
     narrow = EntityExtractor(config=EntityConfig(known_cities=("Москва",)))
     assert "city" not in found(narrow, "доставка в Казань")

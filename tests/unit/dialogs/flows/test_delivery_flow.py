@@ -15,6 +15,8 @@ NLU = {
     "10 x A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 2), Entity("sku", "A4-80", 5, 10))),
     "delivery cost": Parse("delivery_quote", 0.95),
     "delivery to Kazan": Parse("delivery_quote", 0.95, (Entity("city", "Казань", 12, 17),)),
+    "до Казани": Parse("nlu_fallback", 0.3, (Entity("city", "Казань", 3, 9),)),
+    "в Нижнекамск": Parse("nlu_fallback", 0.3),
 }
 CHEAPEST = {"en": "cheapest", "ru": "дешевле всех"}
 
@@ -46,6 +48,23 @@ async def test_a_typed_city_is_quoted_straight_away(core: Core, shop: Shop, chat
     await chat.send("delivery to Kazan")
     assert "Казань" in chat.text and "cheapest" in chat.text
     assert await _chosen_quote(core) is None
+
+
+async def test_a_city_named_alone_is_a_quote(shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "ru", NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("до Казани")  # no intent was sure, but a city is named
+    assert "Доставка: Казань" in chat.text and CHEAPEST["ru"] in chat.text
+
+
+async def test_a_city_the_nlu_does_not_know_is_quoted_without_its_preposition(
+    shop: Shop, chat_for: ChatMaker
+) -> None:
+    chat = await chat_for(shop.actor, "ru", NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("delivery cost")
+    await chat.send("в Нижнекамск")
+    assert "Доставка: Нижнекамск," in chat.text
 
 
 async def test_a_quote_for_an_empty_cart_says_the_cart_is_empty(shop: Shop, chat_for: ChatMaker) -> None:
