@@ -35,6 +35,7 @@ HISTORY_DAYS = 180
 LOYALTY_PERCENT = {"bronze": 1, "silver": 2, "gold": 3}
 POINTS_TTL = dt.timedelta(days=365)
 REDEEM_CAP_PERCENT = 30
+LINE_BUDGET = Decimal(50_000)  # roughly what one picked order line may come to (RUB)
 REDEEM_WINDOW_DAYS = 14  # newer than any expired lot, so spending never races an expiry
 CHANNELS = ("telegram", "telegram", "telegram", "whatsapp", "whatsapp", "webchat")
 COMMENTS = (
@@ -280,6 +281,9 @@ def _picks(rng: random.Random, catalogue: Catalogue, company: CompanyInfo) -> li
             product = rng.choice(catalogue.by_category[rng.choice(sorted(catalogue.by_category))])
         if product.is_active and product.id not in chosen:
             packs = rng.choices((1, 2, 3, 4, 5, 10, 20), weights=(30, 25, 15, 10, 10, 6, 4))[0]
+            # Many of something cheap, few of something dear: eighty mop trolleys would eat a credit limit.
+            minimum = product.min_order_qty * _unit_price(catalogue, company, product, product.min_order_qty)
+            packs = max(1, min(packs, int(LINE_BUDGET // max(minimum, Decimal(1)))))
             chosen[product.id] = (product, product.min_order_qty * packs)
     return list(chosen.values())
 

@@ -56,7 +56,7 @@ from core.models import (
     SystemState,
     Warehouse,
 )
-from core.services import pricing
+from core.services import accounts, pricing
 
 TODAY = dt.date(2025, 3, 14)
 SMALL = {"products": 300, "companies": 6}
@@ -303,6 +303,15 @@ async def test_demo_logins_exist_with_the_documented_terms(core: Core) -> None:
     assert len({buyer.company_id, prepaid.id, debtor.id}) == 3
     assert staff_roles == {"manager", "marketer", "admin"}
     assert all(c.account_manager_id is not None for c in companies.values())
+
+
+async def test_the_documented_buyer_has_credit_left_in_the_demo_that_make_run_seeds(core: Core) -> None:
+    # `b2bot seed-demo`'s own sizes and seed: in a big catalogue a picked line could be eighty mop trolleys.
+    await seed_demo_data(core.uow, seed=42, products=5000, companies=50, today=TODAY)
+    async with core.uow() as uow:
+        company = await uow.session.scalar(select(Company).join(Contact).where(Contact.email == DEMO_BUYER))
+        assert company is not None
+        assert await accounts.available_credit(uow.session, company) >= company.credit_limit / 10
 
 
 async def test_customers_have_unique_valid_tax_ids_emails_and_phones(core: Core) -> None:
