@@ -64,8 +64,10 @@ class Gateway:
             inbound = replace(inbound, content=Text("/menu"))
         services = Services(core=self.core, channel=inbound.channel, identity_id=admission.identity.id,
                             conversation_id=admission.conversation.id)
-        processed = await engine.process_turn(inbound, admission.actor, services,
-                                              user_locale=admission.identity.locale, present=present)
+        # The identity's language (the messenger's, or one chosen with /lang), else the contact's own.
+        saved = admission.identity.locale or (None if admission.actor.is_guest else admission.actor.locale)
+        processed = await engine.process_turn(inbound, admission.actor, services, user_locale=saved,
+                                              present=present)
         adapted = processed.adapted
         if admission.preface:
             adapted = Adapted((*admission.preface, *adapted.messages), adapted.choices)

@@ -55,6 +55,7 @@ from dialogs.flow import (
 from dialogs.i18n import SUPPORTED_LOCALES, catalogue, choose_locale, normalize_locale, t
 from dialogs.state import ConversationState, FlowFrame, StateStore
 from dialogs.understanding import FALLBACK_INTENTS, Parse, Understand
+from nlu.script import written_in
 
 HELP_INTENTS = frozenset({"help"})
 MENU_INTENTS = frozenset({"menu", "greet"})
@@ -144,8 +145,12 @@ class Engine(Generic[S]):
         return self.flows.recognize(text) or await self.understand(text, locale)
 
     def locale_for(self, turn: Turn[S]) -> str:
-        """A language chosen in this conversation, else the user's setting, else the messenger's."""
-        return turn.state.locale or choose_locale(turn.user_locale, turn.locale_hint)
+        """A language chosen in this conversation, else the user's setting, else the messenger's, else the one
+        the message is plainly written in (WhatsApp and the console tell none)."""
+        hint = turn.locale_hint
+        if hint is None and isinstance(turn.content, Text):
+            hint = written_in(turn.content.text)
+        return turn.state.locale or choose_locale(turn.user_locale, hint)
 
     async def process(
         self,

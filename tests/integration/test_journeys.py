@@ -176,6 +176,22 @@ async def test_a_word_the_catalogue_uses_is_searched_in_a_sentence(
     assert "GLOVE-NIT-M" in reply
 
 
+async def test_a_contact_whose_messenger_gives_no_language_is_answered_in_the_contacts_own(world: World) -> None:
+    user = ChatUser(world.runtime.gateway, user_id="no-hint", locale_hint=None)
+    async with world.core.uow() as uow:
+        identity = await conversations.resolve_identity(uow.session, user.channel, user.user_id,
+                                                        now=world.core.clock.now())
+        await conversations.link_identity(uow.session, identity.id, world.prepaid_buyer.id)  # a Russian contact
+        await uow.commit()
+    assert t("ru", "menu.search") in await user.say("/menu")
+
+
+async def test_a_guest_whose_messenger_gives_no_language_is_answered_in_the_language_written(world: World) -> None:
+    guest = ChatUser(world.runtime.gateway, user_id="guest-no-hint", locale_hint=None)
+    assert t("ru", "guest.needs_account") in await guest.say(say("ru", "balance"))
+    assert t("en", "guest.needs_account") in await guest.say(say("en", "balance"))
+
+
 async def test_a_message_in_the_other_language_is_understood_and_answered_in_the_conversations(
     world: World,
 ) -> None:

@@ -154,6 +154,7 @@ UPLOAD = Flow[Shop](name="upload", title_key="menu.cart", uploads=(FileUpload,),
 
 NLU = {
     "I want to order": Parse("checkout", 0.93),
+    "хочу заказать": Parse("checkout", 0.93),
     "order 5 M500": Parse("checkout", 0.95, (Entity("qty", 5, 6, 7), Entity("sku", "M500", 8, 12))),
     "what's my balance?": Parse("balance", 0.97),
     "get me a human": Parse("talk_to_manager", 0.91),
@@ -338,7 +339,7 @@ async def test_start_drops_whatever_was_in_progress() -> None:
 
 @pytest.mark.parametrize("command", ["/cancel", "Cancel", "отмена", "stop it"])
 async def test_cancel_abandons_the_current_flow(command: str) -> None:
-    chat = Chat()
+    chat = Chat(locale_hint="en")  # an English messenger: "отмена" cancels too, and the answer stays English
     await at_quantity_step(chat)
     reply = await chat.send(command)
     assert reply[0] == "Cancelled."
@@ -489,6 +490,12 @@ async def test_unknown_language_offers_the_known_ones() -> None:
 async def test_messenger_language_is_used_unless_the_user_chose_one() -> None:
     assert await Chat(locale_hint="ru-RU").send("I want to order") == ["Какой артикул?"]
     assert await Chat(locale_hint="ru-RU", user_locale="en").send("I want to order") == ["Which SKU?"]
+
+
+async def test_with_no_language_known_the_message_is_answered_in_the_one_it_is_written_in() -> None:
+    assert await Chat().send("хочу заказать") == ["Какой артикул?"]
+    assert await Chat().send("I want to order") == ["Which SKU?"]
+    assert await Chat(locale_hint="en").send("хочу заказать") == ["Which SKU?"]
 
 
 # Errors and stored state --------------------------------------------------------------------------
