@@ -252,6 +252,7 @@ class _Run(Generic[S]):
             return await self.global_action(*command)
         step_rejection: Validation | None = None
         parse: Parse | None = None
+        waiting: Step[S] | None = None
         frame = self.state.current
         if frame is not None and frame.step is not None:
             waiting = self.flow_of(frame).step(frame.step)
@@ -267,15 +268,29 @@ class _Run(Generic[S]):
         routed = await self.route(parse)
         if routed is not None:
             return routed
-        if isinstance(step_rejection, Reject):
-            return await self.reprompt(step_rejection)
+        refusal = step_rejection if isinstance(step_rejection, Reject) else None
+        elsewhere = await self.unclear(text, parse, waiting if refusal is not None else None)
+        if elsewhere is not None:
+            return elsewhere
+        if refusal is not None:
+            return await self.reprompt(refusal)
+        return [TextOut(self.t("engine.not_understood")), self.menu_message()]
+
+    async def unclear(self, text: str, parse: Parse, refused_by: Step[S] | None) -> list[Outbound] | None:
+        """Text no intent was confident about, started as the flow that `mentions` an entity in it or that
+        `hears` it ("скотч" while a quantity is asked is a search); None when no flow takes it. A flow whose
+        mentions the step that `refused_by` the text takes itself is left out: that step's reason is the answer
+        ("which product?" refusing a name)."""
+        taken = {refused_by.entity, *refused_by.answer_entities} if refused_by is not None else set()
         mentioned = self.engine.flows.for_mention(e.entity for e in parse.entities)
-        if mentioned is not None:  # no intent was confident, but the message names something a flow knows
+        if mentioned is not None and not taken.intersection(mentioned.mentioned_entities):
             return await self.start(mentioned, parse=parse)
         for flow in self.engine.flows.hearing():
-            if flow.hears is not None and await flow.hears(text, self.context(flow, FlowFrame(flow.name), parse)):
+            if taken.intersection(flow.mentioned_entities) or flow.hears is None:
+                continue
+            if await flow.hears(text, self.context(flow, FlowFrame(flow.name), parse)):
                 return await self.start(flow, parse=parse)
-        return [TextOut(self.t("engine.not_understood")), self.menu_message()]
+        return None
 
     async def on_upload(self, content: Content) -> list[Outbound]:
         if self.state.current is not None and self.state.current.step is not None:
@@ -359,11 +374,13 @@ class _Run(Generic[S]):
     async def start(self, flow: Flow[S], *, args: Sequence[str] = (), parse: Parse | None = None,
                     first_answer: Answer | None = None) -> list[Outbound]:
         state, args_list = self.state, list(args)
-        if state.current is not None and state.current.flow == flow.name and state.current.args == args_list:
+        current = state.current
+        if (current is not None and current.flow == flow.name and current.args == args_list
+                and not (parse is not None and self.names_anew(flow, current, parse))):
             # Started again while running: carry on where it is, taking any new entities for empty slots.
             refused = None
             if parse is not None:
-                refused = await self.prefill(flow, self.context(flow, state.current, parse), parse)
+                refused = await self.prefill(flow, self.context(flow, current, parse), parse)
             return await self.advance(self.refusal(refused))
         waiting = next((i for i, frame in enumerate(state.stack) if frame.flow == flow.name), None)
         if waiting is not None and not args_list:
@@ -381,6 +398,13 @@ class _Run(Generic[S]):
             state.current.step = ctx.step = first.name
             return await self.answer(first_answer)
         return await self.advance(self.refusal(refused))
+
+    @staticmethod
+    def names_anew(flow: Flow[S], frame: FlowFrame, parse: Parse) -> bool:
+        """Whether `parse` gives an entity for a step `frame` has filled: the journey again, about something else
+        ("add TAPE-48-66" while the quantity of A4-80 is asked), so it starts over rather than carrying on."""
+        return any(step.entity is not None and step.name in frame.slots and parse.entity(step.entity) is not None
+                   for step in flow.steps)
 
     async def prefill(self, flow: Flow[S], ctx: FlowContext[S], parse: Parse) -> Reject | None:
         """Fill empty slots from the message's entities; the first refusal is returned, to be said before

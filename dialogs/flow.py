@@ -136,9 +136,10 @@ class Flow(Generic[S]):
 
     `recognize` reads text that no waiting step took, before NLU does: a shape that is certain rather than
     guessed (a pasted list of SKU lines) comes back as the parse that starts this flow; anything else, None.
-    `mentions` are entities that start it from a message no intent was confident about: a product named
-    alone ("stretch film") is a search. `hears` reads such a message when it named none of them, and says
-    whether it is for this flow all the same (words the catalogue uses, as in "I need gloves", make a search).
+    `mentions` are entities, or groups of entities found together, that start it from a message no intent
+    was confident about: a product named alone ("stretch film") is a search, a quantity with a product ("десять
+    коробок бумаги") an order line. `hears` reads such a message when it named none of them, and says whether
+    it is for this flow all the same (words the catalogue uses, as in "I need gloves", make a search).
     """
 
     name: str
@@ -149,8 +150,16 @@ class Flow(Generic[S]):
     actions: Sequence[str] = ()
     uploads: Sequence[type[Content]] = ()
     recognize: Recognizer | None = None
-    mentions: Sequence[str] = ()
+    mentions: Sequence[str | tuple[str, ...]] = ()
     hears: Hearer[S] | None = None
+
+    @property
+    def mention_groups(self) -> tuple[tuple[str, ...], ...]:
+        return tuple((m,) if isinstance(m, str) else tuple(m) for m in self.mentions)
+
+    @property
+    def mentioned_entities(self) -> frozenset[str]:
+        return frozenset(entity for group in self.mention_groups for entity in group)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -196,7 +205,7 @@ class FlowRegistry(Generic[S]):
         self._by_intent: dict[str, Flow[S]] = {}
         self._by_action: dict[str, Flow[S]] = {}
         self._recognizers: list[Recognizer] = []
-        self._by_mention: dict[str, Flow[S]] = {}
+        self._mentions: list[tuple[tuple[str, ...], Flow[S]]] = []
         self._hearing: list[Flow[S]] = []
         for flow in flows:
             self.register(flow)
@@ -218,8 +227,7 @@ class FlowRegistry(Generic[S]):
         self._by_action.update(dict.fromkeys(flow.actions, flow))
         if flow.recognize is not None:
             self._recognizers.append(flow.recognize)
-        for entity in flow.mentions:
-            self._by_mention.setdefault(entity, flow)
+        self._mentions += ((group, flow) for group in flow.mention_groups)
         if flow.hears is not None:
             self._hearing.append(flow)
         return flow
@@ -231,8 +239,14 @@ class FlowRegistry(Generic[S]):
         return self._by_intent.get(intent)
 
     def for_mention(self, entities: Iterable[str]) -> Flow[S] | None:
-        """The flow the first of `entities` that any flow `mentions` starts."""
-        return next((self._by_mention[e] for e in entities if e in self._by_mention), None)
+        """The flow that `mentions` the largest group found in `entities` (in message order); among groups as
+        large, the one met first in the message, then the flow registered first."""
+        at: dict[str, int] = {}
+        for position, entity in enumerate(entities):
+            at.setdefault(entity, position)
+        found = [((-len(group), min(at[e] for e in group), n), flow)
+                 for n, (group, flow) in enumerate(self._mentions) if all(e in at for e in group)]
+        return min(found, key=lambda item: item[0])[1] if found else None
 
     def hearing(self) -> Sequence[Flow[S]]:
         """The flows that read messages nothing else understood (see `Flow.hears`), in registration order."""

@@ -37,6 +37,7 @@ _SEP = r"(?:\s*[;,\t]\s*|\s*[x×хX*]\s*|\s+-\s+|\s+)"
 _UNIT = r"(?:\s*(?:pcs|pc|шт\.?|уп\.?|кор\.?))?"
 _SKU_FIRST = re.compile(rf"^\s*(?P<sku>{_SKU}){_SEP}(?P<qty>\d+){_UNIT}\s*$", re.IGNORECASE)
 _QTY_FIRST = re.compile(rf"^\s*(?P<qty>\d+){_UNIT}\s*[x×хX*]\s*(?P<sku>{_SKU})\s*$", re.IGNORECASE)
+_ITEM_BREAK = re.compile(r"\s*[;,]\s+")  # between items written on one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,13 @@ def parse_pasted_list(text: str) -> PastedList | None:
     """Lines of "SKU qty" (or "SKU;qty", "SKU,qty", "SKU x qty", "qty x SKU") pasted as one message.
 
     None unless the text looks like such a list: at least two non-empty lines, most of them readable,
-    and each readable one naming something that looks like a code (a digit or a dash in it).
+    and each readable one naming something that looks like a code (a digit or a dash in it). One line of
+    items separated by commas or semicolons and a space ("PEN-BLUE 50, TAPE-48-66 6") is read as that many
+    lines.
     """
     raw = [line for line in text.splitlines()]
+    if len([line for line in raw if line.strip()]) == 1:
+        raw = _ITEM_BREAK.split(text.strip())
     numbered = [(i, line) for i, line in enumerate(raw, start=1) if line.strip()]
     if len(numbered) < 2 or len(numbered) > MAX_PASTED_LINES:
         return None

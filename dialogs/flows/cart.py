@@ -14,6 +14,7 @@ from decimal import Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.domain.access import Actor
+from core.domain.names import localized
 from core.errors import DomainError, InvalidInput, NotFound, QuantityRuleViolation
 from core.messaging import Button, Buttons, FileUpload, Outbound, TextOut, encode_payload
 from core.models import Product
@@ -183,14 +184,19 @@ async def _show(ctx: Ctx) -> Sequence[Outbound]:
 def _product_id(ctx: Ctx) -> int | None:
     if ctx.args:
         return int(ctx.args[0]) if ctx.args[0].isdigit() else None
-    if ctx.slots.get("item") == 0:
+    if _picking(ctx):
         picked = ctx.slots.get("pick")
         return picked if isinstance(picked, int) else None
-    for slot in ("item", "p"):
+    for slot in ("item", "w", "p"):
         value = ctx.slots.get(slot)
         if isinstance(value, int) and value > 0:
             return value
     return None
+
+
+def _picking(ctx: Ctx) -> bool:
+    """Whether the product is picked from search results (`_check_item` found several)."""
+    return ctx.slots.get("item") == 0 or ctx.slots.get("w") == 0
 
 
 async def _product(ctx: Ctx, product_id: int) -> Product:
@@ -237,6 +243,21 @@ async def _check_item(answer: Answer, ctx: Ctx) -> Validation:
     return Accept(0)
 
 
+async def _named_in_message(answer: Answer, ctx: Ctx) -> Validation:
+    """The product the message that started the journey names with no entity for it ("добавь 10 коробок бумаги"):
+    an SKU or a barcode in it, else the words the catalogue uses outside its quantity and unit, looked up as a
+    typed answer is. Nothing there (or a product entity, step "p", named it): the question is asked."""
+    text = answer.text or ""
+    if "p" in ctx.slots or not text:
+        return Reject("cart.add.which")
+    for entity in sorted(answer.entities, key=lambda e: e.start, reverse=True):
+        if entity.entity in ("quantity", "unit") and 0 <= entity.start < entity.end <= len(text):
+            text = f"{text[:entity.start]} {text[entity.end:]}"
+    async with ctx.services.uow() as uow:
+        query = await catalog.identifier_in(uow, text) or await catalog.catalogue_words(uow, text)
+    return await _check_item(Answer(text=query), ctx) if query else Reject("cart.add.which")
+
+
 async def _ask_pick(ctx: Ctx) -> Sequence[Outbound]:
     options = ctx.slots.get("opts") or []
     buttons = [ctx.choice(str(label), int(pid)) for pid, label in options]
@@ -246,9 +267,16 @@ async def _ask_pick(ctx: Ctx) -> Sequence[Outbound]:
 async def _check_pick(answer: Answer, ctx: Ctx) -> Validation:
     allowed = {int(pid) for pid, _ in ctx.slots.get("opts") or []}
     chosen = whole_number(answer.choice)
-    if chosen in allowed:
-        return Accept(chosen)
-    return Reject("cart.add.pick")
+    if chosen is None or chosen not in allowed:
+        return Reject("cart.add.pick")
+    wanted = ctx.slots.get("want")
+    if isinstance(wanted, int) and "qty" not in ctx.slots:
+        # The quantity the message gave before the product was picked: taken now if the rules allow it.
+        taken = await _quantity_for(ctx, chosen, wanted)
+        if isinstance(taken, Accept):
+            ctx.slots["qty"] = taken.value
+            ctx.slots.pop("want", None)
+    return Accept(chosen)
 
 
 async def _check_unit(answer: Answer, ctx: Ctx) -> Validation:
@@ -262,7 +290,8 @@ async def _ask_qty(ctx: Ctx) -> Sequence[Outbound]:
     product = await _product(ctx, product_id)
     maximum = ctx.services.settings.max_line_quantity
     quantities = suggested_quantities(product, maximum)
-    text = ctx.t("cart.add.qty", name=product.name, pack=amount(ctx, product.pack_size, product.unit),
+    text = ctx.t("cart.add.qty", name=localized(product.name, product.name_ru, ctx.locale),
+                 pack=amount(ctx, product.pack_size, product.unit),
                  minimum=amount(ctx, product.min_order_qty, product.unit))
     wanted = ctx.slots.pop("want", None)
     if isinstance(wanted, int):
@@ -280,9 +309,14 @@ async def _check_qty(answer: Answer, ctx: Ctx) -> Validation:
         return Reject("cart.add.not_a_number")
     product_id = _product_id(ctx)
     if product_id is None:
-        # The product is asked for after the quantity was given ("10 boxes of paper"): keep the number.
+        # The product is picked after the quantity was given ("10 boxes of paper"): keep the number for then.
         ctx.slots["want"] = quantity
-        return Reject("cart.add.not_a_number")
+        return Reject("cart.add.qty_noted", {"quantity": quantity})
+    return await _quantity_for(ctx, product_id, quantity)
+
+
+async def _quantity_for(ctx: Ctx, product_id: int, quantity: int) -> Validation:
+    """`quantity` (in the unit the message named, if any) as a quantity of the product the rules allow."""
     product = await _product(ctx, product_id)
     unit = ctx.slots.get("u")
     if unit in PACK_UNITS and unit != product.unit and product.pack_size > 1:
@@ -318,11 +352,18 @@ async def _add(ctx: Ctx) -> Sequence[Outbound]:
     if product_id is None:
         raise NotFound("no product chosen")
     quantity = int(ctx.args[1]) if len(ctx.args) > 1 and ctx.args[1].isdigit() else int(ctx.slots["qty"])
-    async with ctx.services.uow() as uow:
-        change, view = await carts.add_item_and_view(uow.session, actor_in(ctx), ctx.services.settings,
-                                                     quantity=quantity, product_id=product_id,
-                                                     now=ctx.services.clock.now())
-        await uow.commit()
+    try:
+        async with ctx.services.uow() as uow:
+            change, view = await carts.add_item_and_view(uow.session, actor_in(ctx), ctx.services.settings,
+                                                         quantity=quantity, product_id=product_id,
+                                                         now=ctx.services.clock.now())
+            await uow.commit()
+    except QuantityRuleViolation as refused:
+        if refused.details.get("rule") != "absurd_quantity":
+            raise
+        # With what the cart holds already, the line would pass the maximum: say so, not "check the pack size".
+        return [Buttons(ctx.t("cart.add.too_many", maximum=ctx.services.settings.max_line_quantity),
+                        [cart_button(ctx)])]
     line = next(line for line in view.lines if line.product_id == change.product_id)
     text = ctx.t("cart.add.added", added=amount(ctx, change.added, line.unit), name=line.name, sku=line.sku,
                  quantity=amount(ctx, change.quantity, line.unit), total=money(ctx, view.total, view.currency))
@@ -501,13 +542,15 @@ ADD = Flow[Services](
     name="add",
     title_key="cart.add.title",
     intents=("add_to_cart",),
+    mentions=(("quantity", "product"), ("quantity", "sku"), ("quantity", "unit")),
     actions=(ADD_ACTION,),
     steps=[
         Step("p", "cart.add.which", _check_named_product, entity="product", ask_if=_never),
+        Step("w", "cart.add.which", _named_in_message, from_message=True, ask_if=_never),
         Step("item", _ask_item, _check_item, entity="sku",
-             ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots,
+             ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots and "w" not in ctx.slots,
              free_text=True, answer_entities=("product", "sku")),
-        Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and ctx.slots.get("item") == 0),
+        Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and _picking(ctx)),
         Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
         Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),
     ],

@@ -37,7 +37,15 @@ def test_pasted_lines_in_every_common_shape_are_read_and_bad_lines_are_numbered(
     assert pasted.unreadable == (7,)
 
 
-@pytest.mark.parametrize("text", ["A4-80 10", "hello\nhow are you", "I need paper\nand 10 pens\nplease"])
+def test_items_on_one_line_are_read_as_lines() -> None:
+    pasted = parse_pasted_list("PEN-BLUE 50, TAPE-48-66 6; 2 x A4-80")
+    assert pasted is not None
+    assert [(line.row, line.sku, line.quantity) for line in pasted.lines] == [
+        (1, "PEN-BLUE", 50), (2, "TAPE-48-66", 6), (3, "A4-80", 2)]
+
+
+@pytest.mark.parametrize("text", ["A4-80 10", "A4-80, 10", "hello\nhow are you", "I need paper\nand 10 pens\nplease",
+                                  "paper, pens, tape"])
 def test_ordinary_messages_are_not_taken_for_a_list(text: str) -> None:
     assert parse_pasted_list(text) is None
 
