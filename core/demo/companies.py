@@ -338,13 +338,16 @@ def _favourites(rng: random.Random, catalogue: Catalogue, company: CompanyInfo, 
 def _contract_prices(
     rows: Rows, rng: random.Random, catalogue: Catalogue, company: CompanyInfo, list_id: int
 ) -> None:
-    """A key account's own list: agreed prices a little under its tier, for what it buys most."""
+    """A key account's own list: agreed prices a little under its tier's at every quantity break, for what it
+    buys most."""
     rows.add(PriceList, {
         "id": list_id, "code": f"company-{company.id}", "name": f"Contract prices: {company.name}",
         "currency": "RUB", "tier": None, "company_id": company.id,
     })
     tier_prices = catalogue.prices[company.tier]
     for product in company.favourites[:40]:
-        agreed = nice_price(tier_prices[product.id][0][1] * Decimal(100 - rng.randint(2, 6)) / 100)
-        company.contract[product.id] = [(1, agreed)]
-        rows.add(Price, {"price_list_id": list_id, "product_id": product.id, "min_qty": 1, "amount": agreed})
+        share = Decimal(100 - rng.randint(2, 6)) / 100
+        agreed = [(min_qty, nice_price(amount * share)) for min_qty, amount in tier_prices[product.id]]
+        company.contract[product.id] = agreed
+        for min_qty, amount in agreed:
+            rows.add(Price, {"price_list_id": list_id, "product_id": product.id, "min_qty": min_qty, "amount": amount})
