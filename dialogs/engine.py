@@ -478,6 +478,8 @@ class _Run(Generic[S]):
         frame.step = None
         out += await flow.complete(ctx)
         self.state.current = None
+        if not flow.resumes:
+            self.state.stack.clear()
         return await self.resume(out)
 
     async def resume(self, out: list[Outbound]) -> list[Outbound]:

@@ -140,6 +140,8 @@ class Flow(Generic[S]):
     was confident about: a product named alone ("stretch film") is a search, a quantity with a product ("десять
     коробок бумаги") an order line. `hears` reads such a message when it named none of them, and says whether
     it is for this flow all the same (words the catalogue uses, as in "I need gloves", make a search).
+    `resumes` says whether the journeys it interrupted go on once it completes: not after a handover to a
+    manager, who answers from then on.
     """
 
     name: str
@@ -152,6 +154,7 @@ class Flow(Generic[S]):
     recognize: Recognizer | None = None
     mentions: Sequence[str | tuple[str, ...]] = ()
     hears: Hearer[S] | None = None
+    resumes: bool = True
 
     @property
     def mention_groups(self) -> tuple[tuple[str, ...], ...]:

@@ -435,9 +435,11 @@ class CatalogIndex:
         """The words of `text` that the catalogue uses, as they are or by their stem, in order and without stop
         words: what a message asks the catalogue for ("find nitrile gloves, please" -> nitrile, gloves). Only
         exact readings count: a typo's or a prefix's neighbours are guesses, and here they would turn the
-        words around a product's name ("looking" -> "book") into products."""
-        return [word for word, word_stem in query_tokens(text)
-                if word_stem in self._vocab_index or word in self._vocab_index]
+        words around a product's name ("looking" -> "book") into products. Numbers count only beside a word
+        ("paper 80"): alone ("order 5") they are not about a product."""
+        known = [word for word, word_stem in query_tokens(text)
+                 if word_stem in self._vocab_index or word in self._vocab_index]
+        return known if any(not word.isdigit() for word in known) else []
 
     def _score_identifiers(self, query: str, scores: npt.NDArray[np.float64]) -> int | None:
         """Scores barcode, exact-SKU and SKU-prefix matches; the position of the product named exactly."""

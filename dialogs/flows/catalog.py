@@ -268,7 +268,7 @@ async def _backorder(ctx: Ctx) -> Sequence[Outbound]:
 
 SEARCH = Flow[Services](
     name="search",
-    title_key="menu.search",
+    title_key="catalog.title",
     intents=("search_product", "check_stock", "check_price"),
     mentions=("product", "sku"),
     hears=_hears_products,
@@ -281,11 +281,11 @@ SEARCH = Flow[Services](
     ],
     complete=_search,
 )
-CARD = Flow[Services](name="card", title_key="menu.search", actions=(CARD_ACTION,), complete=_card)
-SUBSCRIBE = Flow[Services](name="sub", title_key="menu.search", actions=(SUBSCRIBE_ACTION,), complete=_subscribe)
+CARD = Flow[Services](name="card", title_key="catalog.title", actions=(CARD_ACTION,), complete=_card)
+SUBSCRIBE = Flow[Services](name="sub", title_key="catalog.title", actions=(SUBSCRIBE_ACTION,), complete=_subscribe)
 BACKORDER = Flow[Services](
     name="bo",
-    title_key="menu.search",
+    title_key="catalog.title",
     actions=(BACKORDER_ACTION,),
     steps=[Step("qty", _ask_backorder, _check_backorder_qty)],
     complete=_backorder,

@@ -35,5 +35,5 @@ async def request_manager(ctx: Ctx) -> Sequence[Outbound]:
 
 FLOWS: tuple[Flow[Services], ...] = (
     Flow[Services](name="manager", title_key="handover.title", complete=request_manager,
-                   intents=("talk_to_manager",), actions=("manager",)),
+                   intents=("talk_to_manager",), actions=("manager",), resumes=False),
 )

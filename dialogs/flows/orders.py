@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from core.errors import NotFound
 from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
 from core.models import OrderStatus
 from core.services import orders
@@ -91,8 +92,12 @@ async def show_tracking(ctx: Ctx) -> Sequence[Outbound]:
     if ctx.actor.is_guest:
         return guest_refusal(ctx.locale)
     order_id = _int_arg(ctx, 0) or int(ctx.slots["order"])
-    async with ctx.services.uow() as uow:
-        tracking = await orders.track_order(uow.session, ctx.actor, order_id)
+    try:
+        async with ctx.services.uow() as uow:
+            tracking = await orders.track_order(uow.session, ctx.actor, order_id)
+    except NotFound:  # unknown, or another company's: the same answer, so nothing leaks
+        return [Buttons(ctx.t("orders.track.not_yours", id=str(order_id)),
+                        [Button(ctx.t("orders.track.list_button"), encode_payload("orders")), menu_button(ctx.locale)])]
     order = tracking.order
     lines = [
         ctx.t("orders.track.header", id=str(order.id), status=status_name(order.status, ctx.locale)),
@@ -218,7 +223,7 @@ FLOWS: tuple[Flow[Services], ...] = (
     Flow[Services](name="track", title_key="orders.title_track", complete=show_tracking,
                    steps=(Step[Services]("order", ask_order, check_order, entity="order_number",
                                          ask_if=_needs_order, from_message=True),),
-                   intents=("track_order",), actions=("track",)),
+                   intents=("track_order",), mentions=("order_number",), actions=("track",)),
     Flow[Services](name="ocancel", title_key="orders.title_cancel", complete=cancel_order,
                    steps=(Step[Services]("confirm", ask_cancel, check_cancel,
                                          ask_if=lambda ctx: not ctx.actor.is_guest),),

@@ -125,6 +125,7 @@ def test_known_words_are_those_the_catalogue_uses_as_typed_or_by_stem(index: Cat
     assert index.known_words("нужны карандаши") == ["карандаши"]
     # A prefix ("graph") or a typo ("pencl") reads a word the catalogue has, but is not one.
     assert index.known_words("graph pencl looking") == []
+    assert index.known_words("order 80") == [] and index.known_words("paper 80") == ["paper", "80"]
 
 
 def test_an_identifier_is_found_among_the_words_of_a_message(index: CatalogIndex) -> None:

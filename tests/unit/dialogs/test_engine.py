@@ -145,7 +145,7 @@ CHECKOUT = Flow[Shop](
 BALANCE = Flow[Shop](name="balance", title_key="menu.balance", intents=("balance",), actions=("bal",),
                      complete=show_balance)
 MANAGER = Flow[Shop](name="manager", title_key="menu.manager", intents=("talk_to_manager",), actions=("mgr",),
-                     complete=call_manager)
+                     complete=call_manager, resumes=False)
 SEARCH = Flow[Shop](name="search", title_key="menu.search", intents=("search",), actions=("find",),
                     steps=[Step("query", "menu.search", check_query, free_text=True, answer_entities=("product",))],
                     complete=found)
@@ -300,13 +300,13 @@ async def test_interrupting_flow_with_steps_resumes_the_first_when_it_completes(
     assert await chat.send("cement") == ["Found 3 products for 'cement'", "Back to My cart…", "How many M500?"]
 
 
-async def test_talk_to_manager_works_in_the_middle_of_a_flow() -> None:
+async def test_talk_to_manager_works_in_the_middle_of_a_flow_and_the_flow_does_not_go_on() -> None:
     chat = Chat()
     await at_quantity_step(chat)
     reply = await chat.send("get me a human")
-    assert reply[0] == "A manager will reply here soon."
+    assert reply == ["A manager will reply here soon."]  # the manager answers now, not "Back to ..."
     assert chat.shop.manager_requests == 1
-    assert chat.state.step == "qty"
+    assert chat.state.current is None and chat.state.stack == []
 
 
 async def test_help_answers_and_repeats_the_waiting_question() -> None:

@@ -1,0 +1,47 @@
+"""Orders in conversation: an order number named alone is tracked; a number that is not the company's gets one
+answer whether the order is another company's or no order at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.bootstrap import Core
+from dialogs.flows import orders
+from dialogs.i18n import t
+from dialogs.understanding import Entity, Parse
+from tests.factories import Build
+from tests.unit.dialogs.flows.conftest import ChatMaker, Shop
+
+
+def _named(number: int, intent: str = "nlu_fallback", confidence: float = 0.3) -> dict[str, Parse]:
+    text = f"заказ {number}"
+    return {text: Parse(intent, confidence, (Entity("order_number", str(number), 6, len(text)),))}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_an_order_number_named_alone_is_tracked(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    async with core.uow() as uow:
+        order = await Build(uow.session).order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")])
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, _named(order.id), extra=orders.FLOWS)
+    await chat.send(f"заказ {order.id}")  # no intent was sure; the order number says what is meant
+    assert t(locale, "orders.track.header", id=str(order.id), status="").rstrip(" —") in chat.text
+
+
+async def test_another_companys_order_and_a_missing_one_get_the_same_answer(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        foreign = await build.order(await build.company(), lines=[(shop.products["a4"], 10, "300")])
+        await uow.commit()
+    missing = foreign.id + 1000
+    chat = await chat_for(shop.actor, "en", {**_named(foreign.id, "track_order", 0.9),
+                                              **_named(missing, "track_order", 0.9)}, extra=orders.FLOWS)
+    await chat.send(f"заказ {foreign.id}")
+    assert chat.text.startswith(f"I can't find order №{foreign.id} among your company's orders.")
+    assert "3,000" not in chat.text and "My orders" in chat.titles
+    await chat.send(f"заказ {missing}")
+    assert chat.text.startswith(f"I can't find order №{missing} among your company's orders.")
