@@ -29,7 +29,7 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.models import Company, Contact, LedgerEntry, LedgerKind, Order, PaymentMode, PaymentTerms, utcnow
 
 ZERO = Decimal("0.00")
-_OPEN_ORDER = "open_order"  # marks an open credit order's total among ledger amounts
+_OPEN_ORDER = "open_order"  # marks an open order's total among ledger amounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,14 +218,29 @@ async def available_credit(session: AsyncSession, company: Company) -> Decimal:
     """Credit limit less what is owed and less open credit orders not invoiced yet; zero at least."""
     if company.payment_terms != PaymentTerms.CREDIT:
         return ZERO
-    # The ledger's amounts and the open credit orders' totals in one round trip; summed here (see below).
-    balance = open_on_credit = ZERO
-    for kind, amount in await session.execute(_OWED, {"owed_company_id": company.id}):
+    balance, open_on_credit = await _owed(session, company.id, PaymentMode.CREDIT)
+    return _available(company, balance, open_on_credit)
+
+
+async def advance_left(session: AsyncSession, company: Company) -> Decimal:
+    """On prepayment terms, what the company has paid ahead and not yet spent: payments over invoices, less its
+    open orders not invoiced yet; zero at least, and zero on credit terms."""
+    if company.payment_terms != PaymentTerms.PREPAYMENT:
+        return ZERO
+    balance, open_prepaid = await _owed(session, company.id, PaymentMode.PREPAYMENT)
+    return max(ZERO, to_money(-balance - open_prepaid))
+
+
+async def _owed(session: AsyncSession, company_id: int, mode: PaymentMode) -> tuple[Decimal, Decimal]:
+    """What the company owes by its ledger, and the totals of its open orders paid by `mode` and not invoiced
+    yet: one round trip, summed here (see below)."""
+    balance = open_total = ZERO
+    for kind, amount in await session.execute(_OWED[mode], {"owed_company_id": company_id}):
         if kind == _OPEN_ORDER:
-            open_on_credit += amount
+            open_total += amount
         else:
             balance += amount if kind == LedgerKind.INVOICE else -amount
-    return _available(company, to_money(balance), to_money(open_on_credit))
+    return to_money(balance), to_money(open_total)
 
 
 def _available(company: Company, balance: Decimal, open_on_credit: Decimal) -> Decimal:
@@ -234,22 +249,25 @@ def _available(company: Company, balance: Decimal, open_on_credit: Decimal) -> D
     return max(ZERO, to_money(company.credit_limit - balance - open_on_credit))
 
 
-def _open_on_credit(company_id: ColumnElement[int]) -> ColumnElement[bool]:
+def _open_uninvoiced(company_id: ColumnElement[int], mode: PaymentMode) -> ColumnElement[bool]:
     invoiced = exists().where(LedgerEntry.order_id == Order.id, LedgerEntry.kind == LedgerKind.INVOICE)
     return and_(
         Order.company_id == company_id,
         Order.status.in_(OPEN_STATUSES),
-        Order.payment_mode == PaymentMode.CREDIT,
+        Order.payment_mode == mode,
         ~invoiced,
     )
 
 
 # Built once: every checkout and balance reads them.
-_OPEN_ON_CREDIT = select(Order.total).where(_open_on_credit(bindparam("owed_company_id")))
-_OWED: CompoundSelect[str, Decimal] = union_all(
-    select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == bindparam("owed_company_id")),
-    select(literal(_OPEN_ORDER, String), Order.total).where(_open_on_credit(bindparam("owed_company_id"))),
-)
+_OPEN_ON_CREDIT = select(Order.total).where(_open_uninvoiced(bindparam("owed_company_id"), PaymentMode.CREDIT))
+_OWED: dict[PaymentMode, CompoundSelect[str, Decimal]] = {
+    mode: union_all(
+        select(LedgerEntry.kind, LedgerEntry.amount).where(LedgerEntry.company_id == bindparam("owed_company_id")),
+        select(literal(_OPEN_ORDER, String), Order.total).where(_open_uninvoiced(bindparam("owed_company_id"), mode)),
+    )
+    for mode in PaymentMode
+}
 _ENTRIES = (
     select(LedgerEntry)
     .where(LedgerEntry.company_id == bindparam("company_id"))

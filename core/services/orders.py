@@ -231,6 +231,7 @@ class CheckoutPreview:
     available_credit: Decimal  # zero for prepayment terms
     on_credit: bool
     needs_approval: bool
+    advance: Decimal = Decimal(0)  # prepayment terms: paid ahead and not yet spent, which goes towards the order
 
 
 async def preview(
@@ -243,10 +244,12 @@ async def preview(
 
 
 async def _terms(session: AsyncSession, company: Company, view: carts.CartView) -> CheckoutPreview:
-    credit = await accounts.available_credit(session, company)  # zero, and no query, for prepayment terms
+    # Each is zero, with no query, on the other terms.
+    credit = await accounts.available_credit(session, company)
+    advance = await accounts.advance_left(session, company)
     on_credit = company.payment_terms == PaymentTerms.CREDIT and view.total <= credit
     needs_approval = company.approval_threshold is not None and view.total > company.approval_threshold
-    return CheckoutPreview(view, credit, on_credit, needs_approval)
+    return CheckoutPreview(view, credit, on_credit, needs_approval, advance)
 
 
 async def place_order(

@@ -139,6 +139,11 @@ def _summary(ctx: Ctx, checkout: orders.CheckoutPreview, key: str, *, in_step: b
     rows.append(ctx.t("cart.total", amount=money(ctx, view.total, currency)))
     if checkout.on_credit:
         rows.append(ctx.t("checkout.payment.credit", available=money(ctx, checkout.available_credit, currency)))
+    elif checkout.advance >= view.total:
+        rows.append(ctx.t("checkout.payment.from_advance", advance=money(ctx, checkout.advance, currency)))
+    elif checkout.advance > 0:
+        rows.append(ctx.t("checkout.payment.part_advance", advance=money(ctx, checkout.advance, currency),
+                          due=money(ctx, view.total - checkout.advance, currency)))
     else:
         rows.append(ctx.t("checkout.payment.prepayment"))
     if checkout.needs_approval:

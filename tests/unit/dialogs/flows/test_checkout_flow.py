@@ -10,9 +10,19 @@ from sqlalchemy import func, select, update
 
 from core.bootstrap import Core
 from core.messaging import Outbound, TextOut
-from core.models import CartLine, Order, OrderStatus, StockLevel, StockReservation
+from core.models import (
+    CartLine,
+    Company,
+    LedgerKind,
+    Order,
+    OrderStatus,
+    PaymentTerms,
+    StockLevel,
+    StockReservation,
+)
 from core.services import cart as carts
 from dialogs.flow import Flow, FlowContext
+from dialogs.i18n import t
 from dialogs.services import Services
 from dialogs.understanding import Entity, Parse
 from tests.factories import Build
@@ -149,3 +159,25 @@ async def test_checkout_of_an_empty_cart_says_so(core: Core, shop: Shop, chat_fo
     await chat.send("checkout")
     assert ("cart is empty" if locale == "en" else "Корзина пуста") in chat.text
     assert await _orders(core) == []
+
+
+async def test_an_advance_paid_ahead_goes_towards_a_prepaid_order(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    async with core.uow() as uow:
+        await uow.session.execute(update(Company).where(Company.id == shop.company.id)
+                                  .values(payment_terms=PaymentTerms.PREPAYMENT, credit_limit=0))
+        build = Build(uow.session)
+        await build.ledger(shop.company, LedgerKind.INVOICE, "500")
+        await build.ledger(shop.company, LedgerKind.PAYMENT, "1500")  # 1,000 paid ahead
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")  # 3,000
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    assert t(locale, "checkout.payment.part_advance", advance=rub("1000", locale), due=rub("2000", locale)) in chat.text
+    await chat.press(CONFIRM[locale])
+    await chat.send("add 10 A4-80")  # the open order, not invoiced yet, has spent the advance
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    assert t(locale, "checkout.payment.prepayment") in chat.text
