@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -14,14 +13,13 @@ from core.models import PaymentTerms
 from core.services import accounts
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
-from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_money, t
+from dialogs.i18n import format_date, format_money
 from dialogs.menus import guest_refusal
+from dialogs.periods import MAX_PERIOD_YEARS, named_period, period_refusal, typed_period
 from dialogs.services import Services
 
 Ctx = FlowContext[Services]
 PAYMENTS_SHOWN = 3
-MAX_PERIOD_DAYS = 3 * 366
-_DATE = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b|\b(\d{1,2})[./](\d{1,2})[./](\d{2,4})\b")
 _PERIOD_CHOICES = ("tm", "lm", "q")
 
 
@@ -79,69 +77,29 @@ async def ask_period(ctx: Ctx) -> Sequence[Outbound]:
                ctx.choice(ctx.t("account.statement.last_month"), "lm"),
                ctx.choice(ctx.t("account.statement.quarter"), "q"),
                cancel_button(ctx.locale)]
-    return [Buttons(ctx.t("account.statement.ask_period"), choices)]
+    example = _example(ctx.services.clock.now().date())
+    return [Buttons(ctx.t("account.statement.ask_period", example=example), choices)]
 
 
 async def check_period(answer: Answer, ctx: Ctx) -> Validation:
     today = ctx.services.clock.now().date()
     if answer.choice in _PERIOD_CHOICES:
         return Accept(_encode(*named_period(answer.choice, today)))
-    text = (answer.text or "").strip()
-    named = _named_in_text(text)
-    if named is not None:
-        return Accept(_encode(*named_period(named, today)))
-    period = typed_period(text, today)
+    period = typed_period(answer.text or "", today)
     if period is None:
-        return Reject("account.statement.bad_period")
-    return Accept(_encode(*period))
+        return Reject("account.statement.bad_period", {"example": _example(today)})
+    start, end = period
+    refusal = period_refusal(start, end, today)
+    if refusal is not None:
+        return Reject(refusal, {"start": format_date(start, ctx.locale), "end": format_date(end, ctx.locale),
+                                "count": MAX_PERIOD_YEARS})
+    return Accept(_encode(start, min(end, today)))  # a period running past today is reported to today
 
 
-def named_period(code: str, today: dt.date) -> tuple[dt.date, dt.date]:
-    """This month (to today), last month (whole), this quarter (to today)."""
-    first = today.replace(day=1)
-    if code == "lm":
-        end = first - dt.timedelta(days=1)
-        return end.replace(day=1), end
-    if code == "q":
-        return first.replace(month=(today.month - 1) // 3 * 3 + 1), today
-    return first, today
-
-
-def typed_period(text: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """Two typed dates (either order), or one date meaning "from then to today"; None if none is valid."""
-    dates: list[dt.date] = []
-    for m in _DATE.finditer(text):
-        try:
-            if m.group(1):
-                dates.append(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-            else:
-                year = int(m.group(6))
-                dates.append(dt.date(year + 2000 if year < 100 else year, int(m.group(5)), int(m.group(4))))
-        except ValueError:
-            return None
-    if not dates or len(dates) > 2:
-        return None
-    start, end = (dates[0], today) if len(dates) == 1 else (min(dates), max(dates))
-    if start > end or (end - start).days > MAX_PERIOD_DAYS:
-        return None
-    return start, end
-
-
-# Named periods as people write them, in either language and any case ("за прошлый месяц").
-_NAMED_PERIODS = (
-    ("lm", re.compile(r"\b(last|previous|past) month\b|прошл\w* месяц|предыдущ\w* месяц", re.IGNORECASE)),
-    ("tm", re.compile(r"\b(this|current) month\b|\b(эт|текущ)\w* месяц", re.IGNORECASE)),
-    ("q", re.compile(r"\b(this|current)? ?quarter\b|\bквартал", re.IGNORECASE)),
-)
-
-
-def _named_in_text(text: str) -> str | None:
-    typed = text.casefold()
-    for locale in SUPPORTED_LOCALES:
-        for code, key in (("tm", "this_month"), ("lm", "last_month"), ("q", "quarter")):
-            if typed == t(locale, f"account.statement.{key}").casefold():
-                return code
-    return next((code for code, pattern in _NAMED_PERIODS if pattern.search(typed)), None)
+def _example(today: dt.date) -> str:
+    """Last month as two typed dates: an example that is always a valid answer."""
+    start, end = named_period("lm", today)
+    return f"{start:%d.%m.%Y} - {end:%d.%m.%Y}"
 
 
 def _encode(start: dt.date, end: dt.date) -> str:

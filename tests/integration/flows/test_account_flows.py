@@ -14,7 +14,7 @@ from core.bootstrap import Core
 from core.messaging import DocumentOut
 from core.models import LedgerKind
 from core.services import conversations
-from dialogs.flows.account import named_period, typed_period
+from dialogs.periods import named_period, period_refusal, typed_period
 from tests.factories import Build
 from tests.gateway_harness import ChatUser, engines_for_tests
 
@@ -102,7 +102,9 @@ def test_named_periods_cover_this_month_last_month_and_the_quarter() -> None:
     assert named_period("lm", today) == (dt.date(2025, 4, 1), dt.date(2025, 4, 30))
     assert named_period("q", today) == (dt.date(2025, 4, 1), today)
     assert named_period("lm", dt.date(2025, 1, 3)) == (dt.date(2024, 12, 1), dt.date(2024, 12, 31))
-    assert typed_period("2025-03-31 2025-03-01", today) == (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    assert typed_period("2025-03-01 2025-03-31", today) == (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
+    backwards = typed_period("2025-03-31 2025-03-01", today)
+    assert backwards is not None and period_refusal(*backwards, today) == "account.statement.ends_before_start"
     assert typed_period("31.02.2025 - 01.03.2025", today) is None
 
 
