@@ -441,6 +441,20 @@ class CatalogIndex:
                  if word_stem in self._vocab_index or word in self._vocab_index]
         return known if any(not word.isdigit() for word in known) else []
 
+    def similar(self, text: str, *, category_id: int | None = None, limit: int = 20) -> list[int]:
+        """Product ids whose names share the most words with `text` (by stem, exactly), best first: "products like
+        this one". Unlike `search`, a product need not share every word, so the product `text` names comes first
+        and the nearest follow. `category_id` keeps to a category and its subcategories."""
+        scores = np.zeros(len(self._ids), dtype=np.float64)
+        for word, word_stem in query_tokens(text):
+            at = self._vocab_index.get(word_stem, self._vocab_index.get(word))
+            if at is not None:
+                start, end = self._offsets[at], self._offsets[at + 1]
+                scores[self._post_pos[start:end]] += self._post_weight[start:end]
+        if category_id is not None:
+            scores[~np.isin(self._category, list(self.category_with_descendants(category_id)))] = 0
+        return self._page(scores, 0, limit, None).ids
+
     def _score_identifiers(self, query: str, scores: npt.NDArray[np.float64]) -> int | None:
         """Scores barcode, exact-SKU and SKU-prefix matches; the position of the product named exactly."""
         exact: int | None = None

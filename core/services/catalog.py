@@ -438,21 +438,26 @@ async def _summaries_at(
 async def _alternatives(
     session: AsyncSession, actor: Actor, index: CatalogIndex, product: Product
 ) -> tuple[ProductSummary, ...]:
+    """In-stock products of the same category, those whose names are nearest first ("Paper A4 90 g/m2" for
+    "Paper A4 80 g/m2"), then those with the most stock."""
     free = func.sum(StockLevel.on_hand - StockLevel.reserved)
-    ids = (
-        await session.scalars(
-            select(Product.id)
-            .join(StockLevel, StockLevel.product_id == Product.id)
-            .where(
-                Product.category_id == product.category_id,
-                Product.is_active.is_(True),
-                Product.id != product.id,
-            )
-            .group_by(Product.id)
-            .having(free > 0)
-            .order_by(free.desc(), Product.id)
-            .limit(ALTERNATIVES)
-        )
-    ).all()
+    in_stock = (
+        select(Product.id)
+        .join(StockLevel, StockLevel.product_id == Product.id)
+        .where(Product.category_id == product.category_id, Product.is_active.is_(True), Product.id != product.id)
+        .group_by(Product.id)
+        .having(free > 0)
+    )
+    near = [i for i in index.similar(product.name, category_id=product.category_id, limit=ALTERNATIVES * 4)
+            if i != product.id]
+    # One round trip: the near ones in stock, and the best stocked of the rest to fill up with.
+    is_near = Product.id.in_(near)
+    rows = (await session.execute(
+        in_stock.add_columns(is_near.label("near")).order_by(is_near.desc(), free.desc(), Product.id)
+        .limit(ALTERNATIVES + len(near))
+    )).all()
+    rank = {product_id: n for n, product_id in enumerate(near)}
+    ids = sorted((row.id for row in rows if row.near), key=rank.__getitem__) + [row.id for row in rows if not row.near]
+    ids = ids[:ALTERNATIVES]
     found = await _summaries(session, actor, index, ids)
     return tuple(found[i] for i in ids if i in found)

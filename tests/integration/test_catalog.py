@@ -345,6 +345,26 @@ async def test_card_shows_stock_incoming_rules_and_in_stock_alternatives(core: C
     assert full.available == 12 and full.alternatives == ()
 
 
+async def test_alternatives_nearest_by_name_come_before_the_best_stocked(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        paper = await build.category("Paper", "Бумага")
+        north = await build.warehouse(code="N")
+        await build.product(sku="A4-80", name="Office paper A4 80 g/m2", category_id=paper.id, stock={north: 0})
+        rolls = await build.product(sku="TH-57", name="Thermal paper roll 57 mm", category_id=paper.id,
+                                    stock={north: 900})
+        a4_90 = await build.product(sku="A4-90", name="Office paper A4 90 g/m2", category_id=paper.id,
+                                    stock={north: 5})
+        a3 = await build.product(sku="A3-80", name="Office paper A3 80 g/m2", category_id=paper.id, stock={north: 7})
+        await build.product(sku="A4-70", name="Office paper A4 70 g/m2", category_id=paper.id, stock={north: 0})
+        await bump_catalog_version(uow.session)
+        await uow.commit()
+    async with core.uow() as uow:
+        card = await catalog.product_card(uow, GUEST, "A4-80", core.settings)
+    # A4 90 shares the most words, then A3 80; the thermal rolls, best stocked, come last; nothing out of stock.
+    assert [alt.id for alt in card.alternatives] == [a4_90.id, a3.id, rolls.id]
+
+
 async def test_unknown_products_and_bad_input_are_refused(core: Core) -> None:
     await _paper_and_pens(core)
     async with core.uow() as uow:

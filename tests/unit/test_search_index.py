@@ -134,6 +134,11 @@ def test_an_identifier_is_found_among_the_words_of_a_message(index: CatalogIndex
     assert index.identifier_in("find paper A4") is None  # words, not an SKU
 
 
+def test_similar_products_share_words_without_sharing_all(index: CatalogIndex) -> None:
+    assert index.similar("Paper A4 80 g/m2")[:2] == [10, 11]  # itself first, then the other A4 paper
+    assert index.similar("paper box", category_id=3) == []
+
+
 def test_nothing_matches_gibberish(index: CatalogIndex) -> None:
     assert index.search("qwxzv").total == 0
     assert index.search("!!!").total == 0
