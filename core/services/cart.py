@@ -29,6 +29,7 @@ from core.models import (
     StockLevel,
     utcnow,
 )
+from core.search.index import CatalogIndex, IndexedProduct
 from core.services import delivery, loyalty, pricing
 
 ZERO = Decimal("0.00")
@@ -174,6 +175,17 @@ class CartContents:
     def own_cart(self) -> Cart | None:
         """The cart if it is priced for the contact's current company (a contact may have moved)."""
         return self.cart if self.cart is not None and self.cart.company_id == self.company.id else None
+
+    def products_named(self, query: str) -> list[Product]:
+        """The cart's products that `query` names, best first, matched as the catalogue search matches (an SKU or
+        barcode exactly, else words by stem, synonym or with a typo), but among the cart's own lines alone: a name
+        that fits nothing in the cart does not reach for the rest of the catalogue."""
+        products = [held.product for held in self.lines]
+        in_cart = CatalogIndex.build(IndexedProduct(p.id, p.sku, p.name, p.name_ru, tuple(p.synonyms or ()), None,
+                                                    p.barcode) for p in products)
+        hits = in_cart.search(query, limit=max(len(products), 1))
+        by_id = {p.id: p for p in products}
+        return [by_id[i] for i in ([hits.exact_id] if hits.exact_id is not None else hits.ids)]
 
 
 _AVAILABLE = (

@@ -1,5 +1,6 @@
-"""The cart journey: show the cart, add by text or button, change and remove lines, clear, paste a list of
-SKU lines, upload a CSV or XLSX order file. Also the helpers the other commerce flows share.
+"""The cart journey: show the cart, add by text or button, change and remove lines and clear the cart (by button
+or by text: "убери скотч", "change paper to 20 packs", "clear my cart"), paste a list of SKU lines, upload a CSV or
+XLSX order file. Also the helpers the other commerce flows share.
 
 A pasted list never reaches NLU: the paste flow recognises it (`Flow.recognize`) as the `paste_list` intent,
 carrying the text in its `lines` entity.
@@ -40,8 +41,10 @@ CHECKOUT_ACTION = "checkout"
 PASTED_LIST_INTENT = "paste_list"
 PASTED_LIST_ENTITY = "lines"
 PICK_LIMIT = 5
+PICK_LINES = 10  # cart lines offered as buttons when a message names several (or none); more are named by text
 LINE_BUTTONS = 5  # lines that get their own change/remove buttons; the rest are changed by text
 PACK_UNITS = frozenset({"box", "pack"})
+TOO_MANY = "cart.add.too_many"  # the reason a quantity past the per-line maximum is refused
 
 
 class CartEmpty(DomainError):
@@ -247,15 +250,30 @@ async def _named_in_message(answer: Answer, ctx: Ctx) -> Validation:
     """The product the message that started the journey names with no entity for it ("добавь 10 коробок бумаги"):
     an SKU or a barcode in it, else the words the catalogue uses outside its quantity and unit, looked up as a
     typed answer is. Nothing there (or a product entity, step "p", named it): the question is asked."""
-    text = answer.text or ""
-    if "p" in ctx.slots or not text:
+    if "p" in ctx.slots or not answer.text:
         return Reject("cart.add.which")
-    for entity in sorted(answer.entities, key=lambda e: e.start, reverse=True):
-        if entity.entity in ("quantity", "unit") and 0 <= entity.start < entity.end <= len(text):
-            text = f"{text[:entity.start]} {text[entity.end:]}"
+    text = _without_amounts(answer)
     async with ctx.services.uow() as uow:
         query = await catalog.identifier_in(uow, text) or await catalog.catalogue_words(uow, text)
     return await _check_item(Answer(text=query), ctx) if query else Reject("cart.add.which")
+
+
+def _without_amounts(answer: Answer) -> str:
+    """The answer's text with its quantity and unit cut out: "10 коробок бумаги" names a product by "бумаги"."""
+    text = answer.text or ""
+    for entity in sorted(answer.entities, key=lambda e: e.start, reverse=True):
+        if entity.entity in ("quantity", "unit") and 0 <= entity.start < entity.end <= len(text):
+            text = f"{text[:entity.start]} {text[entity.end:]}"
+    return text
+
+
+def _entity_words(answer: Answer, name: str) -> str | None:
+    """The words of the answer's text that the NLU's entity `name` covers (its value when the span is off)."""
+    text = answer.text or ""
+    entity = next((e for e in answer.entities if e.entity == name), None)
+    if entity is None:
+        return None
+    return text[entity.start:entity.end] if 0 <= entity.start < entity.end <= len(text) else str(entity.value)
 
 
 async def _ask_pick(ctx: Ctx) -> Sequence[Outbound]:
@@ -318,18 +336,35 @@ async def _check_qty(answer: Answer, ctx: Ctx) -> Validation:
 async def _quantity_for(ctx: Ctx, product_id: int, quantity: int) -> Validation:
     """`quantity` (in the unit the message named, if any) as a quantity of the product the rules allow."""
     product = await _product(ctx, product_id)
+    quantity = _in_product_units(ctx, product, quantity)
+    refused = _rules_refuse(ctx, product, quantity)
+    if refused is None:
+        return Accept(quantity)
+    if refused.reason == TOO_MANY:
+        return refused
+    ctx.slots["want"] = quantity
+    return Reject("cart.add.qty_rule", {"quantity": quantity, "pack": product.pack_size,
+                                        "minimum": product.min_order_qty})
+
+
+def _in_product_units(ctx: Ctx, product: Product, quantity: int) -> int:
+    """`quantity` in the unit the message named (step "u"), counted in the product's unit."""
     unit = ctx.slots.get("u")
     if unit in PACK_UNITS and unit != product.unit and product.pack_size > 1:
         quantity *= product.pack_size  # "10 boxes" of paper counted in reams: 10 packs of reams
+    return quantity
+
+
+def _rules_refuse(ctx: Ctx, product: Product, quantity: int) -> Reject | None:
+    """Why a line of `quantity` of `product` breaks the rules (pack size, minimum, the per-line maximum), with the
+    nearest allowed quantity; None when it keeps them."""
     try:
         pricing.check_quantity(product, quantity, ctx.services.settings)
     except QuantityRuleViolation as refused:
         if "maximum" in refused.details:
-            return Reject("cart.add.too_many", {"maximum": ctx.services.settings.max_line_quantity})
-        ctx.slots["want"] = quantity
-        return Reject("cart.add.qty_rule", {"quantity": quantity, "pack": product.pack_size,
-                                            "minimum": product.min_order_qty})
-    return Accept(quantity)
+            return Reject(TOO_MANY, {"maximum": ctx.services.settings.max_line_quantity})
+        return Reject("cart.change.rule", {"quantity": quantity, "suggested": pricing.round_to_pack(product, quantity)})
+    return None
 
 
 def _quantity_of(answer: Answer) -> int | None:
@@ -376,12 +411,113 @@ def _never(ctx: Ctx) -> bool:
 
 
 # Changing lines -----------------------------------------------------------------------------------
+#
+# A line is changed or removed from its button (the product id travels in the payload) or by text: the message
+# names the product ("убери скотч", "change A4-80 to 20"), and the name is looked up among the cart's lines.
+
+PICK = 0  # the "line" slot while the line is picked from several (`opts`, step "pick")
+NOT_IN_CART = -1  # the "line" slot when the message named a product the cart does not hold (its words in "absent")
+
+
+async def _lines_named(ctx: Ctx, answer: Answer) -> tuple[str, list[Product]]:
+    """The words that name a product in `answer` ("" when none do) and the cart's products they fit: every one
+    when no product is named. `CartEmpty` when there is nothing to choose from.
+
+    The words are read as the search journey reads a message (dialogs/flows/catalog.py): an SKU or a barcode
+    of the catalogue anywhere in it, else the NLU's `sku` or `product` entity as written ("бумаги" fits every paper
+    in the cart, not only the one the NLU resolved it to), else the words the catalogue uses outside the quantity.
+    They are matched against the cart's products alone (`CartContents.products_named`).
+    """
+    require_member(ctx)
+    async with ctx.services.uow() as uow:
+        contents = await carts.load(uow.session, ctx.actor)
+        if contents.own_cart is None or not contents.lines:
+            raise CartEmpty("the cart is empty")
+        text = answer.text or ""
+        query = (await catalog.identifier_in(uow, text) or _entity_words(answer, "sku")
+                 or _entity_words(answer, "product") or await catalog.catalogue_words(uow, _without_amounts(answer)))
+    query = " ".join(query.split())
+    if not query:
+        return "", [held.product for held in contents.lines]
+    return query, contents.products_named(query)
+
+
+def _line_options(ctx: Ctx, products: Sequence[Product]) -> list[list[int | str]]:
+    return [[p.id, f"{p.display_name(ctx.locale)} ({p.sku})"[:60]] for p in products[:PICK_LINES]]
+
+
+async def _check_named_line(answer: Answer, ctx: Ctx) -> Validation:
+    """The line the message that started the journey names: the one that fits, several to pick from (every line
+    when it names none), or `NOT_IN_CART`."""
+    query, found = await _lines_named(ctx, answer)
+    if not found:
+        ctx.slots["absent"] = query
+        return Accept(NOT_IN_CART)
+    if len(found) == 1:
+        return Accept(found[0].id)
+    ctx.slots["opts"] = _line_options(ctx, found)
+    ctx.slots["named"] = query
+    return Accept(PICK)
+
+
+async def _ask_line(ctx: Ctx) -> Sequence[Outbound]:
+    options = ctx.slots.get("opts") or []
+    query = ctx.slots.get("named")
+    text = ctx.t("cart.edit.pick_named", query=query) if query else ctx.t("cart.edit.pick")
+    buttons = [ctx.choice(str(label), int(pid)) for pid, label in options]
+    return [Buttons(text, [*buttons, cancel_button(ctx.locale)])]
+
+
+async def _check_line(answer: Answer, ctx: Ctx) -> Validation:
+    """A line's button, or text naming one line of the cart. A quantity the first message gave ("измени бумагу
+    на 20") is taken for the line now if the rules allow it; otherwise the quantity question says why."""
+    if answer.choice is not None:
+        chosen = whole_number(answer.choice)
+        if chosen is None or chosen not in {int(pid) for pid, _ in ctx.slots.get("opts") or []}:
+            return Reject("cart.edit.pick_again")
+    else:
+        query, found = await _lines_named(ctx, answer)
+        if not query or len(found) > 1:
+            return Reject("cart.edit.pick_again")
+        if not found:
+            return Reject("cart.edit.not_in_cart", {"query": query[:60]})
+        chosen = found[0].id
+    wanted = ctx.slots.get("want")
+    if isinstance(wanted, int) and "qty" not in ctx.slots:
+        taken = await _new_quantity(ctx, chosen, wanted)
+        if isinstance(taken, Accept):
+            ctx.slots["qty"] = taken.value
+            ctx.slots.pop("want", None)
+    return Accept(chosen)
+
+
+def _line_id(ctx: Ctx) -> int | None:
+    """The product of the line to change or remove: from the button that started the journey, else as the message
+    named it or as it was picked; None while unknown."""
+    if ctx.args:
+        return whole_number(ctx.args[0])
+    line = ctx.slots.get("line")
+    if line == PICK:
+        line = ctx.slots.get("pick")
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def _line_known(ctx: Ctx) -> bool:
+    return _line_id(ctx) is not None
+
+
+def _picking_line(ctx: Ctx) -> bool:
+    return not ctx.args and ctx.slots.get("line") == PICK
+
+
+def _not_in_cart(ctx: Ctx) -> bool:
+    return not ctx.args and ctx.slots.get("line") == NOT_IN_CART
 
 
 async def _line(ctx: Ctx) -> carts.CartLineView:
     async with ctx.services.uow() as uow:
         view = await carts.view(uow.session, actor_in(ctx), ctx.services.settings, now=ctx.services.clock.now())
-    product_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else None
+    product_id = _line_id(ctx)
     line = next((line for line in view.lines if line.product_id == product_id), None)
     if line is None:
         raise NotFound("this product is not in the cart", product_id=product_id)
@@ -393,6 +529,12 @@ async def _ask_new_qty(ctx: Ctx) -> Sequence[Outbound]:
     line = await _line(ctx)
     text = ctx.t("cart.change.ask", name=line.name, quantity=amount(ctx, line.quantity, line.unit),
                  pack=amount(ctx, line.pack_size, line.unit), minimum=amount(ctx, line.min_order_qty, line.unit))
+    wanted = ctx.slots.pop("want", None)
+    if isinstance(wanted, int):
+        # The message's quantity, refused for the line picked after it: say why before asking again.
+        refused = await _new_quantity(ctx, line.product_id, wanted)
+        if isinstance(refused, Reject):
+            text = ctx.t(refused.reason, **refused.params) + "\n" + text
     return [Buttons(text, [ctx.choice(ctx.t("cart.buttons.remove_line"), 0), cancel_button(ctx.locale)])]
 
 
@@ -400,21 +542,34 @@ async def _check_new_qty(answer: Answer, ctx: Ctx) -> Validation:
     quantity = _quantity_of(answer)
     if quantity is None or quantity < 0:
         return Reject("cart.add.not_a_number")
+    product_id = _line_id(ctx)
+    if product_id is None:
+        # Given before the line is picked ("change paper to 20" with two papers in the cart): kept for it.
+        ctx.slots["want"] = quantity
+        return Reject("cart.edit.pick_again")
+    return await _new_quantity(ctx, product_id, quantity)
+
+
+async def _new_quantity(ctx: Ctx, product_id: int, quantity: int) -> Validation:
+    """`quantity` (in the unit the message named, if any) as the line's new quantity, if the rules allow it."""
     if quantity == 0:
         return Accept(0)
-    line = await _line(ctx)
-    product = await _product(ctx, line.product_id)
-    try:
-        pricing.check_quantity(product, quantity, ctx.services.settings)
-    except QuantityRuleViolation as refused:
-        if "maximum" in refused.details:
-            return Reject("cart.add.too_many", {"maximum": ctx.services.settings.max_line_quantity})
-        return Reject("cart.change.rule", {"quantity": quantity, "suggested": pricing.round_to_pack(product, quantity)})
-    return Accept(quantity)
+    product = await _product(ctx, product_id)
+    quantity = _in_product_units(ctx, product, quantity)
+    refused = _rules_refuse(ctx, product, quantity)
+    return Accept(quantity) if refused is None else refused
+
+
+def _absent(ctx: Ctx) -> list[Outbound]:
+    return [TextOut(ctx.t("cart.edit.not_in_cart", query=str(ctx.slots.get("absent") or "")[:60]))]
 
 
 async def _change(ctx: Ctx) -> Sequence[Outbound]:
-    product_id = int(ctx.args[0])
+    if _not_in_cart(ctx):
+        return await show_cart(ctx, _absent(ctx))
+    product_id = _line_id(ctx)
+    if product_id is None:
+        raise NotFound("no line chosen")
     async with ctx.services.uow() as uow:
         await carts.set_quantity(uow.session, ctx.actor, ctx.services.settings, product_id, int(ctx.slots["qty"]))
         await uow.commit()
@@ -423,7 +578,11 @@ async def _change(ctx: Ctx) -> Sequence[Outbound]:
 
 async def _remove(ctx: Ctx) -> Sequence[Outbound]:
     require_member(ctx)
-    product_id = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    if _not_in_cart(ctx):
+        return await show_cart(ctx, _absent(ctx))
+    product_id = _line_id(ctx)
+    if product_id is None:
+        raise NotFound("no line chosen")
     async with ctx.services.uow() as uow:
         await carts.remove_line(uow.session, ctx.actor, product_id)
         await uow.commit()
@@ -431,7 +590,7 @@ async def _remove(ctx: Ctx) -> Sequence[Outbound]:
 
 
 async def _ask_clear(ctx: Ctx) -> Sequence[Outbound]:
-    require_member(ctx)
+    await require_cart(ctx)  # "clear my cart" with nothing in it is answered, not asked about
     answers = [ctx.choice(ctx.t("common.yes"), "y"), ctx.choice(ctx.t("common.no"), "n")]
     return [Buttons(ctx.t("cart.clear.ask"), answers)]
 
@@ -535,7 +694,7 @@ def _problems(ctx: Ctx, result: AddLinesResult, lines: Sequence[order_files.Orde
 
 # Flows --------------------------------------------------------------------------------------------
 
-CART = Flow[Services](name="cart", title_key="menu.cart", intents=("show_cart",), actions=(CART_ACTION,),
+CART = Flow[Services](name="cart", title_key="cart.journey", intents=("show_cart",), actions=(CART_ACTION,),
                       complete=_show)
 
 ADD = Flow[Services](
@@ -557,20 +716,41 @@ ADD = Flow[Services](
     complete=_add,
 )
 
-CHANGE = Flow[Services](name="cq", title_key="menu.cart", actions=(CHANGE_ACTION,),
-                        steps=[Step("qty", _ask_new_qty, _check_new_qty)], complete=_change)
-REMOVE = Flow[Services](name="rm", title_key="menu.cart", actions=(REMOVE_ACTION,), complete=_remove)
-CLEAR = Flow[Services](name="clr", title_key="menu.cart", actions=(CLEAR_ACTION,),
+
+def _line_steps() -> list[Step[Services]]:
+    """The line a text names (a button names it in the payload instead). The `product` entity lets a message that
+    names another product while the journey waits start it over (`Engine.names_anew`)."""
+    return [
+        Step("line", "cart.edit.pick", _check_named_line, entity="product", from_message=True, ask_if=_never),
+        Step("pick", _ask_line, _check_line, ask_if=_picking_line),
+    ]
+
+
+CHANGE = Flow[Services](
+    name="cq",
+    title_key="cart.journey",
+    intents=("change_quantity",),
+    actions=(CHANGE_ACTION,),
+    steps=[
+        *_line_steps(),
+        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        Step("qty", _ask_new_qty, _check_new_qty, entity="quantity", ask_if=_line_known),
+    ],
+    complete=_change,
+)
+REMOVE = Flow[Services](name="rm", title_key="cart.journey", intents=("remove_from_cart",), actions=(REMOVE_ACTION,),
+                        steps=_line_steps(), complete=_remove)
+CLEAR = Flow[Services](name="clr", title_key="cart.journey", intents=("clear_cart",), actions=(CLEAR_ACTION,),
                        steps=[Step("sure", _ask_clear, _check_yes_no)], complete=_clear)
 PASTE = Flow[Services](
     name="paste",
-    title_key="menu.cart",
+    title_key="cart.journey",
     intents=(PASTED_LIST_INTENT,),
     recognize=_recognize_pasted,
     steps=[Step("lines", "cart.lines.paste_format", _check_pasted, entity=PASTED_LIST_ENTITY)],
     complete=_add_pasted,
 )
-UPLOAD = Flow[Services](name="upload", title_key="menu.cart", actions=(UPLOAD_ACTION,), uploads=(FileUpload,),
+UPLOAD = Flow[Services](name="upload", title_key="cart.journey", actions=(UPLOAD_ACTION,), uploads=(FileUpload,),
                         steps=[Step("file", _ask_file, _check_file)], complete=_add_file)
 
 FLOWS: list[Flow[Services]] = [CART, ADD, CHANGE, REMOVE, CLEAR, PASTE, UPLOAD]

@@ -1,5 +1,5 @@
 """The cart in conversation: add by text (with units and a clarifying step), a pasted SKU list with a bad
-line, CSV and XLSX order files (and broken ones), changing and removing lines."""
+line, CSV and XLSX order files (and broken ones), changing and removing lines by button and by text, clearing."""
 
 from __future__ import annotations
 
@@ -15,7 +15,45 @@ from core.models import CartLine, Product
 from dialogs.understanding import Entity, Parse
 from tests.unit.dialogs.flows.conftest import ChatMaker, Shop, rub
 
+
+def _read(intent: str, text: str, *spans: tuple[str, str, object]) -> tuple[str, Parse]:
+    """A confident parse of `text`, each entity (name, its words, its value) where its words first appear."""
+    entities = tuple(Entity(name, value, text.index(words), text.index(words) + len(words))
+                     for name, words, value in spans)
+    return text, Parse(intent, 0.95, entities)
+
+
+# Editing the cart by text. A product entity's value is the SKU the NLU resolved the words to (FILM-17, out of the
+# cart): the words as written are what is matched against the cart's lines.
+EDITS = dict([
+    _read("remove_from_cart", "remove the stretch film from my cart", ("product", "stretch film", "FILM-17")),
+    _read("remove_from_cart", "убери плёнку из корзины", ("product", "плёнку", "FILM-17")),
+    _read("remove_from_cart", "delete A4-80 from the cart"),
+    _read("remove_from_cart", "удали A4-80 из корзины"),
+    _read("remove_from_cart", "remove paper", ("product", "paper", "A4-80")),
+    _read("remove_from_cart", "убери бумагу", ("product", "бумагу", "A4-80")),
+    _read("remove_from_cart", "remove an item"),
+    _read("remove_from_cart", "удали позицию"),
+    _read("change_quantity", "change paper to 20 packs",
+          ("product", "paper", "A4-80"), ("quantity", "20", 20), ("unit", "packs", "pack")),
+    _read("change_quantity", "измени количество бумаги на 20", ("product", "бумаги", "A4-80"), ("quantity", "20", 20)),
+    _read("change_quantity", "change paper to 7", ("product", "paper", "A4-80"), ("quantity", "7", 7)),
+    _read("change_quantity", "поменяй бумагу на 7", ("product", "бумагу", "A4-80"), ("quantity", "7", 7)),
+    _read("change_quantity", "change paper to 100005", ("product", "paper", "A4-80"), ("quantity", "100005", 100005)),
+    _read("change_quantity", "поменяй бумагу на 100005",
+          ("product", "бумагу", "A4-80"), ("quantity", "100005", 100005)),
+    _read("change_quantity", "make it 2 boxes of A4-80", ("quantity", "2", 2), ("unit", "boxes", "box")),
+    _read("change_quantity", "сделай 2 коробки A4-80", ("quantity", "2", 2), ("unit", "коробки", "box")),
+    _read("change_quantity", "change the quantity of A4-80"),
+    _read("change_quantity", "измени количество A4-80"),
+    _read("change_quantity", "change stretch film to 5", ("product", "stretch film", "FILM-17"), ("quantity", "5", 5)),
+    _read("change_quantity", "поменяй плёнку на 5", ("product", "плёнку", "FILM-17"), ("quantity", "5", 5)),
+    _read("clear_cart", "clear my cart"),
+    _read("clear_cart", "очисти корзину"),
+])
+
 NLU = {
+    **EDITS,
     "10 x A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 2), Entity("sku", "A4-80", 5, 10))),
     "десять коробок бумаги": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 6), Entity("unit", "box", 7, 15),
                                                          Entity("product", "A4-80", 16, 21))),
@@ -191,3 +229,166 @@ async def test_lines_are_changed_and_removed_from_the_cart(
     await chat.press("Clear the cart" if locale == "en" else "Очистить корзину")
     await chat.press("Yes" if locale == "en" else "Да")
     assert await _lines(core) == {}
+
+
+# Editing the cart by text -------------------------------------------------------------------------
+
+SAY = {
+    "en": {"remove film": "remove the stretch film from my cart", "remove A4-80": "delete A4-80 from the cart",
+           "remove paper": "remove paper", "remove": "remove an item", "paper to 20": "change paper to 20 packs",
+           "paper to 7": "change paper to 7", "paper to 100005": "change paper to 100005",
+           "2 boxes": "make it 2 boxes of A4-80", "change A4-80": "change the quantity of A4-80",
+           "film to 5": "change stretch film to 5", "clear": "clear my cart", "yes": "Yes"},
+    "ru": {"remove film": "убери плёнку из корзины", "remove A4-80": "удали A4-80 из корзины",
+           "remove paper": "убери бумагу", "remove": "удали позицию", "paper to 20": "измени количество бумаги на 20",
+           "paper to 7": "поменяй бумагу на 7", "paper to 100005": "поменяй бумагу на 100005",
+           "2 boxes": "сделай 2 коробки A4-80", "change A4-80": "измени количество A4-80",
+           "film to 5": "поменяй плёнку на 5", "clear": "очисти корзину", "yes": "Да"},
+}
+PAPER_80 = {"en": "Paper A4 80", "ru": "Бумага офисная А4 80"}
+PAPER_90 = {"en": "Paper A4 90", "ru": "Бумага офисная А4 90"}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_product_named_by_text_is_removed_by_its_words_not_by_the_sku_nlu_guessed(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nFILM-20 3")
+    await chat.send(SAY[locale]["remove film"])  # the NLU resolved the words to FILM-17; the cart holds FILM-20
+    assert await _lines(core) == {"A4-80": 10}
+    assert ("Removed." if locale == "en" else "Удалено.") in chat.text and "A4-80" in chat.text
+    await chat.send(SAY[locale]["remove A4-80"])  # an SKU with no entity for it
+    assert await _lines(core) == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_product_that_is_not_in_the_cart_is_said_so_and_the_cart_is_shown(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("10 x A4-80")
+    await chat.send(SAY[locale]["remove film"])
+    assert ('There is no "stretch film" in your cart.' if locale == "en" else "«плёнку» в корзине нет.") in chat.text
+    assert "A4-80" in chat.text and "✕ A4-80" in chat.titles
+    await chat.send(SAY[locale]["film to 5"])
+    assert ("stretch film" if locale == "en" else "плёнку") in chat.text
+    assert await _lines(core) == {"A4-80": 10}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_name_that_fits_several_lines_asks_which_and_removes_the_one_picked(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nA4-90 3\nFILM-20 2")
+    await chat.send(SAY[locale]["remove paper"])
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 3, "FILM-20": 2}
+    assert len([t for t in chat.titles if "A4-" in t]) == 2 and not [t for t in chat.titles if "FILM" in t]
+    await chat.press(PAPER_90[locale])
+    assert await _lines(core) == {"A4-80": 10, "FILM-20": 2}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_removing_with_no_product_named_offers_every_line(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nFILM-20 2")
+    await chat.send(SAY[locale]["remove"])
+    assert len([t for t in chat.titles if "A4-80" in t or "FILM-20" in t]) == 2
+    await chat.send("FILM-20")  # a line named by typing, instead of a tap
+    assert await _lines(core) == {"A4-80": 10}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_quantity_changed_by_text_is_set_on_the_line_it_names(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nFILM-20 2")
+    await chat.send(SAY[locale]["paper to 20"])
+    assert await _lines(core) == {"A4-80": 20, "FILM-20": 2}
+    assert rub("6000", locale) in chat.text  # the cart, shown with the new line total
+    await chat.send(SAY[locale]["2 boxes"])  # two boxes of five-pack paper are ten packs
+    assert await _lines(core) == {"A4-80": 10, "FILM-20": 2}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_new_quantity_given_before_the_line_is_picked_is_set_once_it_is(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nA4-90 3")
+    await chat.send(SAY[locale]["paper to 20"])
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 3}
+    await chat.press(PAPER_90[locale])
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 20}  # with no second question
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_new_quantity_the_rules_refuse_is_answered_with_the_reason_and_asked_again(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("10 x A4-80")
+    await chat.send(SAY[locale]["paper to 7"])  # packs of 5
+    assert ("7 isn't allowed for this product; 10 would do." if locale == "en"
+            else "7 для этого товара недопустимо; подойдёт 10.") in chat.text
+    await chat.send(SAY[locale]["paper to 100005"])
+    assert ("at most 100" if locale == "en" else "не более 100") in chat.text
+    assert await _lines(core) == {"A4-80": 10}
+    await chat.send("15")
+    assert await _lines(core) == {"A4-80": 15}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_refused_quantity_for_a_picked_line_is_asked_again_with_the_reason(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nA4-90 3")
+    await chat.send(SAY[locale]["paper to 7"])
+    await chat.press(PAPER_80[locale])
+    assert ("10 would do" if locale == "en" else "подойдёт 10") in chat.text
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 3}
+    await chat.send("25")
+    assert await _lines(core) == {"A4-80": 25, "A4-90": 3}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_change_with_no_quantity_asks_for_it(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nA4-90 3")
+    await chat.send(SAY[locale]["change A4-80"])
+    assert PAPER_80[locale] in chat.text and ("new quantity" if locale == "en" else "новое количество") in chat.text
+    await chat.send("30")
+    assert await _lines(core) == {"A4-80": 30, "A4-90": 3}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_clearing_by_text_asks_first_and_then_empties_the_cart(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("A4-80 10\nA4-90 3")
+    await chat.send(SAY[locale]["clear"])
+    assert ("Remove everything from the cart?" if locale == "en" else "Удалить всё из корзины?") in chat.text
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 3}
+    await chat.send(SAY[locale]["yes"])
+    assert await _lines(core) == {}
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+@pytest.mark.parametrize("what", ["remove film", "paper to 20", "clear"])
+async def test_editing_an_empty_cart_by_text_says_it_is_empty(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str, what: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send(SAY[locale][what])
+    assert chat.text == ("Your cart is empty. Find products and add them first." if locale == "en"
+                         else "Корзина пуста. Сначала найдите и добавьте товары.")
+    await chat.send("10 x A4-80")  # nothing was left waiting: the next message is read afresh
+    assert await _lines(core) == {"A4-80": 10}
