@@ -124,6 +124,19 @@ def _one_final_period(entry: str, values: Mapping[str, object]) -> str:
     )
 
 
+class _UniqueKeys(yaml.SafeLoader):
+    """The safe loader, refusing a key given twice in one mapping (plain YAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise CatalogueError(f"line {key_node.start_mark.line + 1}: key {key!r} is defined twice")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def catalogue(locale: str) -> Catalogue:
     """The catalogue of a supported locale (anything else gets the default one)."""
     return load_catalogue(normalize_locale(locale) or DEFAULT_LOCALE)
@@ -136,7 +149,10 @@ def load_catalogue(locale: str, directory: Path = LOCALES_DIR) -> Catalogue:
     for path in files:
         if not path.exists():
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys) or {}  # noqa: S506 - a safe loader
+        except CatalogueError as error:
+            raise CatalogueError(f"{path}: {error}") from None
         if not isinstance(data, dict):
             raise CatalogueError(f"{path}: the top level must be a mapping")
         for key, entry in _flatten(data, prefix="", source=path):

@@ -93,7 +93,7 @@ async def test_a_contact_sees_only_its_own_companys_balance_and_orders(core: Cor
     assert "Alpha Trade" in balance and "600.00" in balance and "98,765" not in balance
     assert f"№{world.order_a}" in orders and f"№{world.order_b}" not in orders
     foreign = await user.say(f"track {world.order_b}")
-    assert "couldn't find" in foreign and "70.00" not in foreign
+    assert f"can't find order №{world.order_b}" in foreign and "70.00" not in foreign
 
 
 async def test_handover_silences_the_bot_keeps_logging_and_hand_back_resumes(core: Core, gateway: Gateway,

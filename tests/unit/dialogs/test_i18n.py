@@ -149,6 +149,15 @@ def test_catalogues_merge_per_flow_files_and_refuse_duplicates(tmp_path: Path) -
         load_catalogue("en", tmp_path)
 
 
+def test_a_key_given_twice_in_one_file_is_refused_not_silently_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "en.yml").write_text("cart:\n  title: 'your cart'\n  other: 'x'\n  title: 'Your cart:'\n",
+                                     encoding="utf-8")
+    load_catalogue.cache_clear()
+    with pytest.raises(CatalogueError, match=r"en\.yml: line 4: key 'title' is defined twice"):
+        load_catalogue("en", tmp_path)
+    load_catalogue.cache_clear()
+
+
 def test_an_unquoted_yes_key_is_reported_not_silently_turned_into_true(tmp_path: Path) -> None:
     (tmp_path / "en.yml").write_text("common:\n  yes: 'Yes'\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="not a string"):
@@ -159,3 +168,13 @@ def test_a_russian_plural_missing_a_form_is_reported(tmp_path: Path) -> None:
     (tmp_path / "ru.yml").write_text("items:\n  one: '{count} товар'\n  other: '{count} товара'\n", encoding="utf-8")
     with pytest.raises(CatalogueError, match="lacks"):
         load_catalogue("ru", tmp_path)
+
+
+def test_every_journey_title_reads_after_back_to() -> None:
+    from dialogs.assembly import FLOW_MODULES, flows_of
+
+    # "Возвращаемся к {flow}" wants a lower-case dative phrase ("корзине"), not a menu button's title ("Корзина").
+    for flow in flows_of(FLOW_MODULES):
+        title = t("ru", flow.title_key)
+        assert title[:1].islower(), (flow.name, title)
+        assert t("en", "engine.resume", flow=t("en", flow.title_key))[8:9].islower(), flow.name
