@@ -282,7 +282,7 @@ class _Run(Generic[S]):
         mentions the step that `refused_by` the text takes itself is left out: that step's reason is the answer
         ("which product?" refusing a name)."""
         taken = {refused_by.entity, *refused_by.answer_entities} if refused_by is not None else set()
-        mentioned = self.engine.flows.for_mention(e.entity for e in parse.entities)
+        mentioned = self.engine.flows.for_mention((e.entity for e in parse.entities), parse.intent)
         if mentioned is not None and not taken.intersection(mentioned.mentioned_entities):
             return await self.start(mentioned, parse=parse)
         for flow in self.engine.flows.hearing():

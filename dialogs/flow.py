@@ -140,6 +140,9 @@ class Flow(Generic[S]):
     was confident about: a product named alone ("stretch film") is a search, a quantity with a product ("десять
     коробок бумаги") an order line. `hears` reads such a message when it named none of them, and says whether
     it is for this flow all the same (words the catalogue uses, as in "I need gloves", make a search).
+    `mentions_need_intent`: its mentions start it only when its own intent is the NLU's first guess, unsure as
+    that is; for a journey that changes something on a mention (an order line added), where a guess of
+    another intent ("убери 2 коробки бумаги") must not add paper.
     `resumes` says whether the journeys it interrupted go on once it completes: not after a handover to a
     manager, who answers from then on.
     """
@@ -154,6 +157,7 @@ class Flow(Generic[S]):
     recognize: Recognizer | None = None
     mentions: Sequence[str | tuple[str, ...]] = ()
     hears: Hearer[S] | None = None
+    mentions_need_intent: bool = False
     resumes: bool = True
 
     @property
@@ -241,14 +245,16 @@ class FlowRegistry(Generic[S]):
     def for_intent(self, intent: str) -> Flow[S] | None:
         return self._by_intent.get(intent)
 
-    def for_mention(self, entities: Iterable[str]) -> Flow[S] | None:
+    def for_mention(self, entities: Iterable[str], intent: str | None = None) -> Flow[S] | None:
         """The flow that `mentions` the largest group found in `entities` (in message order); among groups as
-        large, the one met first in the message, then the flow registered first."""
+        large, the one met first in the message, then the flow registered first. `intent` is the NLU's first,
+        unsure guess (see `Flow.mentions_need_intent`)."""
         at: dict[str, int] = {}
         for position, entity in enumerate(entities):
             at.setdefault(entity, position)
         found = [((-len(group), min(at[e] for e in group), n), flow)
-                 for n, (group, flow) in enumerate(self._mentions) if all(e in at for e in group)]
+                 for n, (group, flow) in enumerate(self._mentions)
+                 if all(e in at for e in group) and (not flow.mentions_need_intent or intent in flow.intents)]
         return min(found, key=lambda item: item[0])[1] if found else None
 
     def hearing(self) -> Sequence[Flow[S]]:

@@ -583,10 +583,34 @@ async def _remove(ctx: Ctx) -> Sequence[Outbound]:
     product_id = _line_id(ctx)
     if product_id is None:
         raise NotFound("no line chosen")
+    taken = ctx.slots.get("qty")
+    if isinstance(taken, int) and taken > 0:
+        return await _take_off(ctx, product_id, taken)
     async with ctx.services.uow() as uow:
         await carts.remove_line(uow.session, ctx.actor, product_id)
         await uow.commit()
     return await show_cart(ctx, [TextOut(ctx.t("cart.removed"))])
+
+
+async def _check_taken(answer: Answer, ctx: Ctx) -> Validation:
+    quantity = _quantity_of(answer)
+    return Accept(quantity) if quantity is not None and quantity > 0 else Reject("cart.add.not_a_number")
+
+
+async def _take_off(ctx: Ctx, product_id: int, taken: int) -> Sequence[Outbound]:
+    """"Remove 2 boxes of paper": the line less that much (in the unit the message named), the whole line when
+    that is all of it; a rest the rules refuse (not whole packs, under the minimum) is explained, nothing changed."""
+    line = await _line(ctx)
+    product = await _product(ctx, product_id)
+    left = line.quantity - _in_product_units(ctx, product, taken)
+    if left > 0 and (refused := _rules_refuse(ctx, product, left)) is not None:
+        return await show_cart(ctx, [TextOut(ctx.t(refused.reason, **refused.params))])
+    async with ctx.services.uow() as uow:
+        await carts.set_quantity(uow.session, ctx.actor, ctx.services.settings, product_id, max(left, 0))
+        await uow.commit()
+    done = (ctx.t("cart.removed") if left <= 0 else
+            ctx.t("cart.change.left", name=line.name, quantity=amount(ctx, left, line.unit)))
+    return await show_cart(ctx, [TextOut(done)])
 
 
 async def _ask_clear(ctx: Ctx) -> Sequence[Outbound]:
@@ -702,6 +726,7 @@ ADD = Flow[Services](
     title_key="cart.add.title",
     intents=("add_to_cart",),
     mentions=(("quantity", "product"), ("quantity", "sku"), ("quantity", "unit")),
+    mentions_need_intent=True,
     actions=(ADD_ACTION,),
     steps=[
         Step("p", "cart.add.which", _check_named_product, entity="product", ask_if=_never),
@@ -738,8 +763,19 @@ CHANGE = Flow[Services](
     ],
     complete=_change,
 )
-REMOVE = Flow[Services](name="rm", title_key="cart.journey", intents=("remove_from_cart",), actions=(REMOVE_ACTION,),
-                        steps=_line_steps(), complete=_remove)
+REMOVE = Flow[Services](
+    name="rm",
+    title_key="cart.journey",
+    intents=("remove_from_cart",),
+    actions=(REMOVE_ACTION,),
+    steps=[
+        *_line_steps(),
+        # "Remove 2 boxes of paper" takes 2 boxes off the line rather than the whole line.
+        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        Step("qty", "cart.add.which", _check_taken, entity="quantity", ask_if=_never),
+    ],
+    complete=_remove,
+)
 CLEAR = Flow[Services](name="clr", title_key="cart.journey", intents=("clear_cart",), actions=(CLEAR_ACTION,),
                        steps=[Step("sure", _ask_clear, _check_yes_no)], complete=_clear)
 PASTE = Flow[Services](

@@ -48,6 +48,9 @@ EDITS = dict([
     _read("change_quantity", "измени количество A4-80"),
     _read("change_quantity", "change stretch film to 5", ("product", "stretch film", "FILM-17"), ("quantity", "5", 5)),
     _read("change_quantity", "поменяй плёнку на 5", ("product", "плёнку", "FILM-17"), ("quantity", "5", 5)),
+    _read("remove_from_cart", "remove 1 box of A4-80", ("quantity", "1", 1), ("unit", "box", "box")),
+    _read("remove_from_cart", "убери 3 пачки A4-80", ("quantity", "3", 3), ("unit", "пачки", "pack")),
+    _read("remove_from_cart", "remove 40 A4-80", ("quantity", "40", 40)),
     _read("clear_cart", "clear my cart"),
     _read("clear_cart", "очисти корзину"),
 ])
@@ -55,6 +58,7 @@ EDITS = dict([
 NLU = {
     **EDITS,
     "10 x A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 2), Entity("sku", "A4-80", 5, 10))),
+    "add 20 A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 20, 4, 6), Entity("sku", "A4-80", 7, 12))),
     "десять коробок бумаги": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 0, 6), Entity("unit", "box", 7, 15),
                                                          Entity("product", "A4-80", 16, 21))),
     "add some paper": Parse("add_to_cart", 0.95),
@@ -66,6 +70,9 @@ NLU = {
     "99995 x A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 99995, 0, 5), Entity("sku", "A4-80", 8, 13))),
     # Unsure of the intent, no product entity: a quantity in a unit, and a word the catalogue uses.
     "10 boxes of paper please": Parse("add_to_cart", 0.5, (Entity("quantity", 10, 0, 2), Entity("unit", "box", 3, 8))),
+    # Unsure, and its first guess is not adding: a quantity and a product must not become an order line.
+    "убери 2 коробки бумаги": Parse("remove_from_cart", 0.48, (
+        Entity("quantity", 2, 6, 7), Entity("unit", "box", 8, 15), Entity("product", "A4-80", 16, 22))),
     # Unsure of the intent, but a quantity and a product together are an order line.
     "10 коробок бумаги": Parse("add_to_cart", 0.55, (Entity("quantity", 10, 0, 2), Entity("unit", "box", 3, 10),
                                                      Entity("product", "A4-80", 11, 17))),
@@ -392,3 +399,24 @@ async def test_editing_an_empty_cart_by_text_says_it_is_empty(
                          else "Корзина пуста. Сначала найдите и добавьте товары.")
     await chat.send("10 x A4-80")  # nothing was left waiting: the next message is read afresh
     assert await _lines(core) == {"A4-80": 10}
+
+
+async def test_removing_a_quantity_takes_it_off_the_line_not_the_whole_line(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("add 20 A4-80")
+    await chat.send("remove 1 box of A4-80")  # a box of A4 paper is five packs
+    assert await _lines(core) == {"A4-80": 15}
+    await chat.send("убери 3 пачки A4-80")  # 12 would not be whole packs of five: said, and nothing changes
+    assert "12" in chat.text and await _lines(core) == {"A4-80": 15}
+    await chat.send("remove 40 A4-80")  # more than the line holds: the line goes
+    assert await _lines(core) == {}
+
+
+async def test_an_unsure_guess_of_another_intent_never_adds_to_the_cart(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    chat = await chat_for(shop.actor, "ru", NLU)
+    await chat.send("убери 2 коробки бумаги")
+    assert await _lines(core) == {}
