@@ -264,6 +264,9 @@ class _Run(Generic[S]):
             step_rejection = await self.try_step(Answer(text=text, content=self.turn.content, entities=entities))
             if step_rejection is None:
                 return await self.advance()
+            if isinstance(step_rejection, Reject) and not any(ch.isalpha() for ch in text):
+                # "7", "-5", "1000.5": a number the waiting step refused is a wrong answer to it, not a request.
+                return await self.reprompt(step_rejection)
         parse = parse or await self.engine.parse(text, self.locale)
         routed = await self.route(parse)
         if routed is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from core.errors import InvalidInput
@@ -11,6 +12,7 @@ from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.menus import MEMBER_MENU, menu_message
 from dialogs.services import Services
+from dialogs.understanding import Entity, Parse
 
 Ctx = FlowContext[Services]
 
@@ -54,6 +56,21 @@ async def record_access_request(ctx: Ctx) -> Sequence[Outbound]:
 
 # Invite code --------------------------------------------------------------------------------------
 
+INVITE_INTENT = "enter_invite"
+INVITE_CODE_ENTITY = "invite_code"
+# What `core.services.invites` issues (URL-safe base64 of random bytes): one long word of letters in both cases.
+# An SKU, however long, is in one case ("GLV-NIT-PF-XS-WHT-50-NTX", or typed in lower case).
+_CODE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+
+
+def _recognize_code(text: str) -> Parse | None:
+    """An invite code pasted alone, without "enter invite code" first: the invite journey with that code."""
+    code = text.strip()
+    if not (_CODE.fullmatch(code) and any(c.islower() for c in code) and any(c.isupper() for c in code)):
+        return None
+    return Parse(INVITE_INTENT, 1.0, (Entity(INVITE_CODE_ENTITY, code, 0, len(code)),))
+
+
 
 async def ask_code(ctx: Ctx) -> Sequence[Outbound]:
     return [Buttons(ctx.t("guest.invite.ask"), [cancel_button(ctx.locale)])]
@@ -80,6 +97,6 @@ FLOWS: tuple[Flow[Services], ...] = (
                    steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest),),
                    intents=("request_access",), actions=("access",)),
     Flow[Services](name="invite", title_key="guest.title_invite", complete=redeem_code,
-                   steps=(Step[Services]("code", ask_code, ask_if=_guest),),
-                   intents=("enter_invite",), actions=("invite",)),
+                   steps=(Step[Services]("code", ask_code, entity=INVITE_CODE_ENTITY, ask_if=_guest),),
+                   intents=(INVITE_INTENT,), actions=("invite",), recognize=_recognize_code),
 )

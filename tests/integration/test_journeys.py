@@ -404,6 +404,14 @@ async def test_a_guest_enters_an_invite_code_and_becomes_the_contact(world: Worl
     assert ("Balance" if locale == "en" else "Баланс") in balance
 
 
+async def test_an_invite_code_pasted_alone_signs_the_guest_in(world: World) -> None:
+    async with world.core.uow() as uow:
+        invite = await invites.create_invite(uow.session, world.prepaid_buyer.id, now=world.core.clock.now())
+        await uow.commit()
+    welcome = await world.user("en", "pasted").say(invite.token)  # no "I have an invite code" first
+    assert world.prepaid_buyer.name.split()[0] in welcome
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_a_guest_sees_no_account_data(world: World, locale: str) -> None:
     reply = await world.user(locale, "nosy").say(say(locale, "balance"))
