@@ -119,6 +119,7 @@ class PlacedOrder:
     order: OrderSummary
     created: bool  # False: the idempotency key had been used, this is the order it made then
     notifications: tuple[Notification, ...]
+    advance: Decimal = Decimal(0)  # prepayment: what the company had paid ahead when it was placed (see preview)
 
     @property
     def awaits_approval(self) -> bool:
@@ -420,7 +421,7 @@ async def _place(
         ),
         **{name: values[name] for name in _SUMMARY_FIELDS},
     )
-    return PlacedOrder(summary, created=True, notifications=notifications)
+    return PlacedOrder(summary, created=True, notifications=notifications, advance=terms.advance)
 
 
 _SUMMARY_FIELDS = (

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.domain import loyalty as loyalty_rules
 from core.errors import CreditRefused, InsufficientStock, InvalidInput, QuantityRuleViolation, QuoteExpired
 from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
-from core.models import OrderStatus
+from core.models import OrderStatus, PaymentMode
 from core.services import cart as carts
 from core.services import loyalty, orders
 from core.services.cart import CartView
@@ -220,13 +220,23 @@ def _fix(ctx: Ctx, text: str, action: str) -> list[Outbound]:
     return [Buttons(text, [fix, Button(ctx.t("checkout.again"), encode_payload(CHECKOUT_ACTION))])]
 
 
+def _placed_payment(ctx: Ctx, placed: PlacedOrder) -> str:
+    """How the order is paid, as the summary said it would be (an advance paid ahead goes towards it)."""
+    order = placed.order
+    if order.payment_mode == PaymentMode.PREPAYMENT and placed.advance >= order.total:
+        return ctx.t("checkout.payment.placed_from_advance")
+    if order.payment_mode == PaymentMode.PREPAYMENT and placed.advance > 0:
+        return ctx.t("checkout.payment.placed_part_advance", due=money(ctx, order.total - placed.advance,
+                                                                       order.currency))
+    return ctx.t(f"checkout.payment.placed_{order.payment_mode}")
+
+
 def _placed_text(ctx: Ctx, placed: PlacedOrder) -> str:
     order = placed.order
     key = "checkout.placed" if placed.created else "checkout.already_placed"
     status = "awaiting_approval" if order.status == OrderStatus.AWAITING_APPROVAL else "confirmed"
     rows = [ctx.t(key, number=str(order.id), total=money(ctx, order.total, order.currency)),
-            ctx.t(f"checkout.status.{status}"),
-            ctx.t(f"checkout.payment.placed_{order.payment_mode}")]
+            ctx.t(f"checkout.status.{status}"), _placed_payment(ctx, placed)]
     if order.points_redeemed:
         rows.append(ctx.t("checkout.points.spent", points=format_number(order.points_redeemed, ctx.locale)))
     if order.eta is not None:

@@ -12,6 +12,7 @@ from core.models import OrderStatus
 from core.services import orders
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
+from dialogs.flows.approvals import decision_buttons
 from dialogs.i18n import catalogue, format_date, format_money, format_quantity
 from dialogs.menus import guest_refusal
 from dialogs.services import Services
@@ -121,6 +122,9 @@ async def show_tracking(ctx: Ctx) -> Sequence[Outbound]:
     elif order.status not in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
         lines.append(ctx.t("orders.track.no_eta"))
     buttons: list[Button] = []
+    if order.status == OrderStatus.AWAITING_APPROVAL and ctx.actor.role in orders.APPROVER_ROLES:
+        # An approver who missed (or lost) the request decides here, with the request's own buttons.
+        buttons += decision_buttons(ctx.locale, order.id)[:2]
     if order.status in orders.CLIENT_CANCELLABLE:
         buttons.append(Button(ctx.t("orders.track.cancel_button"), encode_payload("ocancel", order.id)))
     buttons += [Button(ctx.t("orders.track.repeat_button"), encode_payload("repeat", order.id)),

@@ -177,6 +177,7 @@ async def test_an_advance_paid_ahead_goes_towards_a_prepaid_order(
     await chat.press(NO_DELIVERY[locale])
     assert t(locale, "checkout.payment.part_advance", advance=rub("1000", locale), due=rub("2000", locale)) in chat.text
     await chat.press(CONFIRM[locale])
+    assert t(locale, "checkout.payment.placed_part_advance", due=rub("2000", locale)) in chat.text  # as promised
     await chat.send("add 10 A4-80")  # the open order, not invoiced yet, has spent the advance
     await chat.send("checkout")
     await chat.press(NO_DELIVERY[locale])

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from core.bootstrap import Core
-from dialogs.flows import orders
+from core.domain.access import Actor
+from core.models import ContactRole, Order, OrderStatus
+from dialogs.flows import approvals, orders
 from dialogs.i18n import t
 from dialogs.understanding import Entity, Parse
 from tests.factories import Build
@@ -45,3 +47,24 @@ async def test_another_companys_order_and_a_missing_one_get_the_same_answer(
     assert "3,000" not in chat.text and "My orders" in chat.titles
     await chat.send(f"заказ {missing}")
     assert chat.text.startswith(f"I can't find order №{missing} among your company's orders.")
+
+
+async def test_an_approver_decides_on_the_order_card_of_an_order_awaiting_approval(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        approver = await build.contact(shop.company, role=ContactRole.APPROVER)
+        order = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")],
+                                  status=OrderStatus.AWAITING_APPROVAL)
+        await uow.commit()
+    track = _named(order.id, "track_order", 0.9)
+    buyer = await chat_for(shop.actor, "en", track, extra=[*orders.FLOWS, *approvals.FLOWS])
+    await buyer.send(f"заказ {order.id}")
+    assert "Approve" not in buyer.titles  # a buyer may not decide
+    who = Actor(approver.id, shop.company.id, ContactRole.APPROVER, "en")
+    chat = await chat_for(who, "en", track, extra=[*orders.FLOWS, *approvals.FLOWS])
+    await chat.send(f"заказ {order.id}")
+    await chat.press("Approve")
+    async with core.uow() as uow:
+        assert (await uow.session.get(Order, order.id)).status == OrderStatus.CONFIRMED  # type: ignore[union-attr]
