@@ -233,6 +233,7 @@ class CheckoutPreview:
     on_credit: bool
     needs_approval: bool
     advance: Decimal = Decimal(0)  # prepayment terms: paid ahead and not yet spent, which goes towards the order
+    credit_terms: bool = False  # the company buys on credit (an order over the available credit is prepaid)
 
 
 async def preview(
@@ -250,7 +251,8 @@ async def _terms(session: AsyncSession, company: Company, view: carts.CartView) 
     advance = await accounts.advance_left(session, company)
     on_credit = company.payment_terms == PaymentTerms.CREDIT and view.total <= credit
     needs_approval = company.approval_threshold is not None and view.total > company.approval_threshold
-    return CheckoutPreview(view, credit, on_credit, needs_approval, advance)
+    return CheckoutPreview(view, credit, on_credit, needs_approval, advance,
+                           credit_terms=company.payment_terms == PaymentTerms.CREDIT)
 
 
 async def place_order(

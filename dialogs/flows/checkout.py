@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,7 +38,7 @@ from dialogs.flows.cart import (
     require_member,
 )
 from dialogs.flows.delivery import QUOTE_ACTION, ask_destination, check_destination, option_step
-from dialogs.i18n import format_date, format_number
+from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_number, t
 from dialogs.services import Services
 
 SUMMARY_LINES = 10
@@ -102,10 +103,21 @@ async def _check_confirm(answer: Answer, ctx: Ctx) -> Validation:
     if answer.choice == "d":
         ctx.slots.pop("opt", None)
         return Goto("dest")
-    typed = (answer.text or "").strip().casefold()
-    if typed in (ctx.t("common.yes").casefold(), ctx.t("checkout.confirm").casefold()):
+    typed = " ".join((answer.text or "").casefold().replace("ё", "е").strip(" .!").split())
+    if typed in _confirm_words():
         return Accept(ctx.slots["key"])
     return Reject("checkout.confirm_hint")
+
+
+@cache
+def _confirm_words() -> frozenset[str]:
+    """What a typed confirmation may say, in either language ("yes", "confirm", "подтверждаю"): on WhatsApp and
+    in the console people type rather than tap."""
+    words = {t(locale, key).casefold().replace("ё", "е") for locale in SUPPORTED_LOCALES
+             for key in ("common.yes", "checkout.confirm")}
+    for locale in SUPPORTED_LOCALES:
+        words |= {w.strip().casefold().replace("ё", "е") for w in t(locale, "checkout.confirm_words").split("|")}
+    return frozenset(words)
 
 
 # The summary --------------------------------------------------------------------------------------
@@ -139,6 +151,8 @@ def _summary(ctx: Ctx, checkout: orders.CheckoutPreview, key: str, *, in_step: b
     rows.append(ctx.t("cart.total", amount=money(ctx, view.total, currency)))
     if checkout.on_credit:
         rows.append(ctx.t("checkout.payment.credit", available=money(ctx, checkout.available_credit, currency)))
+    elif checkout.credit_terms:  # more than the credit left: say why it is not on credit
+        rows.append(ctx.t("checkout.payment.over_credit", available=money(ctx, checkout.available_credit, currency)))
     elif checkout.advance >= view.total:
         rows.append(ctx.t("checkout.payment.from_advance", advance=money(ctx, checkout.advance, currency)))
     elif checkout.advance > 0:

@@ -182,3 +182,29 @@ async def test_an_advance_paid_ahead_goes_towards_a_prepaid_order(
     await chat.send("checkout")
     await chat.press(NO_DELIVERY[locale])
     assert t(locale, "checkout.payment.prepayment") in chat.text
+
+
+async def test_an_order_over_the_available_credit_says_why_it_is_prepaid(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    async with core.uow() as uow:
+        await uow.session.execute(update(Company).where(Company.id == shop.company.id).values(credit_limit=2000))
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")  # 3,000 against 2,000 of credit
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    assert t(locale, "checkout.payment.over_credit", available=rub("2000", locale)) in chat.text
+
+
+async def test_a_typed_confirmation_places_the_order(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    await chat.send("maybe later" if locale == "en" else "может быть")
+    assert t(locale, "checkout.confirm_hint") in chat.text and await _orders(core) == []
+    await chat.send("Confirm." if locale == "en" else "Подтверждаю!")
+    assert len(await _orders(core)) == 1
