@@ -71,6 +71,11 @@ class DeliveryChoice:
     expired: bool
     outweighed: bool  # the cart grew heavier than the weight quoted: quote again
 
+    @property
+    def stale(self) -> bool:
+        """No longer the price of this cart's delivery (expired, or the cart outgrew it): it counts in no total."""
+        return self.expired or self.outweighed
+
 
 @dataclass(frozen=True, slots=True)
 class CartView:
@@ -391,7 +396,7 @@ async def priced(
         )
     discount = loyalty_rules.points_value(points)
     delivery = _delivery_choice(contents.quote, weight, now)
-    delivery_cost = delivery.price if delivery else ZERO
+    delivery_cost = delivery.price if delivery is not None and not delivery.stale else ZERO
     return CartView(
         cart_id=cart.id,
         company_id=company.id,

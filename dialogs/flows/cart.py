@@ -152,7 +152,9 @@ def render_cart(ctx: Ctx, view: CartView, preface: Sequence[Outbound] = ()) -> l
     if view.loyalty_discount > 0:
         rows.append(ctx.t("cart.discount", points=view.points_applied,
                           amount=money(ctx, view.loyalty_discount, view.currency)))
-    if view.delivery is not None:
+    if view.delivery is not None and view.delivery.stale:
+        rows.append(ctx.t("cart.delivery_stale", carrier=view.delivery.carrier))
+    elif view.delivery is not None:
         rows.append(ctx.t("cart.delivery", carrier=view.delivery.carrier, service=view.delivery.service,
                           amount=money(ctx, view.delivery_cost, view.currency)))
     rows.append(ctx.t("cart.total", amount=money(ctx, view.total, view.currency)))

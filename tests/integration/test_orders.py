@@ -333,6 +333,7 @@ async def test_a_cart_grown_heavier_than_its_delivery_quote_must_be_quoted_again
     async with core.uow() as uow:
         view = await cart.view(uow.session, shop.actor, core.settings)
     assert view.delivery is not None and view.delivery.outweighed
+    assert view.delivery_cost == 0 and view.total == view.subtotal  # a price that no longer holds is in no total
     with pytest.raises(InvalidInput):
         await _place(core, shop.actor)
     assert await _count(core, Order) == 0
