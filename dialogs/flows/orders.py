@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from decimal import Decimal
 
 from core.errors import NotFound
-from core.messaging import Button, Buttons, Outbound, TextOut, encode_payload
+from core.messaging import Button, Buttons, DocumentOut, Outbound, TextOut, encode_payload
 from core.models import OrderStatus
-from core.services import orders
+from core.services import invoices, orders
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.flows.approvals import decision_buttons
@@ -127,10 +128,80 @@ async def show_tracking(ctx: Ctx) -> Sequence[Outbound]:
         buttons += decision_buttons(ctx.locale, order.id)[:2]
     if order.status in orders.CLIENT_CANCELLABLE:
         buttons.append(Button(ctx.t("orders.track.cancel_button"), encode_payload("ocancel", order.id)))
+    if order.status != OrderStatus.CANCELLED:
+        buttons.append(Button(ctx.t("orders.track.invoice_button"), encode_payload("invoice", order.id)))
     buttons += [Button(ctx.t("orders.track.repeat_button"), encode_payload("repeat", order.id)),
                 Button(ctx.t("orders.track.list_button"), encode_payload("orders")),
                 menu_button(ctx.locale)]
     return [Buttons("\n".join(lines).strip(), buttons)]
+
+
+# Invoices -----------------------------------------------------------------------------------------
+
+
+async def send_invoice(ctx: Ctx) -> Sequence[Outbound]:
+    """The order's invoice as a file: the accounting system's own, else one laid out from the ledger's entry."""
+    if ctx.actor.is_guest:
+        return guest_refusal(ctx.locale)
+    order_id = _int_arg(ctx, 0) or int(ctx.slots["order"])
+    buttons = [Button(ctx.t("notify.track_button"), encode_payload("track", order_id)), menu_button(ctx.locale)]
+    try:
+        async with ctx.services.uow() as uow:
+            invoice = await invoices.invoice_of(uow.session, ctx.actor, order_id)
+    except NotFound:  # unknown, or another company's: the same answer, so nothing leaks
+        return [Buttons(ctx.t("orders.track.not_yours", id=str(order_id)), buttons[1:])]
+    if invoice is None:
+        return [Buttons(ctx.t("orders.invoice.none_yet", id=str(order_id)), buttons)]
+    due = (ctx.t("orders.invoice.due", date=format_date(invoice.due_on, ctx.locale))
+           if invoice.due_on is not None else "")
+    caption = ctx.t("orders.invoice.caption", number=invoice.number, id=str(order_id),
+                    amount=format_money(invoice.amount, invoice.currency, ctx.locale), due=due)
+    if invoice.file is not None:
+        file = invoice.file
+        document = DocumentOut(file.filename, file.content_type, file.content, caption)
+    else:
+        document = DocumentOut(f"invoice_{_safe(invoice.number)}.html", "text/html; charset=utf-8",
+                               invoice_html(ctx, invoice), caption)
+    return [document, Buttons(ctx.t("menu.title"), buttons)]
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)[:60] or "invoice"
+
+
+def invoice_html(ctx: Ctx, invoice: invoices.OrderInvoice) -> bytes:
+    """A printable invoice (HTML, every value escaped) laid out from the ledger's entry and the order's lines."""
+    order = invoice.order
+
+    def money(amount: Decimal) -> str:
+        return format_money(amount, invoice.currency, ctx.locale)
+
+    def cell(value: object) -> str:
+        return f"<td>{html.escape(str(value))}</td>"
+
+    rows = "".join(
+        f"<tr>{cell(line.sku)}{cell(line.name)}{cell(format_quantity(line.quantity, ctx.locale))}"
+        f"{cell(money(line.unit_price))}{cell(money(line.line_total))}</tr>" for line in order.lines)
+    head = "".join(f"<th>{html.escape(ctx.t(f'orders.invoice.col_{c}'))}</th>"
+                   for c in ("sku", "name", "quantity", "price", "total"))
+    title = html.escape(ctx.t("orders.invoice.title", number=invoice.number,
+                              date=format_date(invoice.issued_on, ctx.locale)))
+    facts = [ctx.t("orders.invoice.buyer", name=invoice.company_name, tax_id=invoice.company_tax_id or "—"),
+             ctx.t("orders.invoice.order", id=str(order.id))]
+    if invoice.due_on is not None:
+        facts.append(ctx.t("orders.invoice.due", date=format_date(invoice.due_on, ctx.locale)))
+    totals = [ctx.t("orders.invoice.subtotal", amount=money(order.subtotal))]
+    if order.discount:
+        totals.append(ctx.t("orders.invoice.discount", amount=money(order.discount)))
+    if order.delivery_cost:
+        totals.append(ctx.t("orders.invoice.delivery", amount=money(order.delivery_cost)))
+    totals.append(ctx.t("orders.invoice.amount", amount=money(invoice.amount)))
+    body = (f"<h1>{title}</h1>" + "".join(f"<p>{html.escape(fact)}</p>" for fact in facts)
+            + f"<table><tr>{head}</tr>{rows}</table>" + "".join(f"<p>{html.escape(x)}</p>" for x in totals))
+    page = (f'<!doctype html><html lang="{ctx.locale}"><head><meta charset="utf-8"><title>{title}</title>'
+            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;"
+            f"padding:4px 8px}}</style></head><body>{body}</body></html>")
+    return page.encode("utf-8")
 
 
 # Cancelling ---------------------------------------------------------------------------------------
@@ -228,6 +299,10 @@ FLOWS: tuple[Flow[Services], ...] = (
                    steps=(Step[Services]("order", ask_order, check_order, entity="order_number",
                                          ask_if=_needs_order, from_message=True),),
                    intents=("track_order",), mentions=("order_number",), actions=("track",)),
+    Flow[Services](name="invoice", title_key="orders.title_invoice", complete=send_invoice,
+                   steps=(Step[Services]("order", ask_order, check_order, entity="order_number",
+                                         ask_if=_needs_order, from_message=True),),
+                   intents=("invoice_request",), actions=("invoice",)),
     Flow[Services](name="ocancel", title_key="orders.title_cancel", complete=cancel_order,
                    steps=(Step[Services]("confirm", ask_cancel, check_cancel,
                                          ask_if=lambda ctx: not ctx.actor.is_guest),),

@@ -7,7 +7,8 @@ import pytest
 
 from core.bootstrap import Core
 from core.domain.access import Actor
-from core.models import ContactRole, Order, OrderStatus
+from core.messaging import DocumentOut
+from core.models import ContactRole, Document, DocumentKind, LedgerKind, Order, OrderStatus
 from dialogs.flows import approvals, orders
 from dialogs.i18n import t
 from dialogs.understanding import Entity, Parse
@@ -68,3 +69,34 @@ async def test_an_approver_decides_on_the_order_card_of_an_order_awaiting_approv
     await chat.press("Approve")
     async with core.uow() as uow:
         assert (await uow.session.get(Order, order.id)).status == OrderStatus.CONFIRMED  # type: ignore[union-attr]
+
+
+async def test_an_invoice_is_sent_from_the_ledger_or_as_the_accounting_systems_own_file(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        invoiced = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")])
+        entry = await build.ledger(shop.company, LedgerKind.INVOICE, "3000", due_in_days=14)
+        entry.order_id = invoiced.id
+        not_yet = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 5, "300")])
+        filed = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 5, "300")])
+        uow.session.add(Document(company_id=shop.company.id, kind=DocumentKind.INVOICE, title="СЧ-77",
+                                 filename="schet-77.pdf", content_type="application/pdf", content=b"%PDF-1.4",
+                                 order_id=filed.id))
+        await uow.commit()
+    nlu = {**{f"invoice {n}": Parse("invoice_request", 0.9, (Entity("order_number", str(n), 8, 8 + len(str(n))),))
+              for n in (invoiced.id, not_yet.id, filed.id, 999_999)}}
+    chat = await chat_for(shop.actor, "en", nlu, extra=orders.FLOWS)
+    await chat.send(f"invoice {invoiced.id}")
+    document = next(m for m in chat.last if isinstance(m, DocumentOut))
+    page = document.data.decode()
+    assert document.content_type.startswith("text/html") and entry.number in document.filename
+    assert entry.number in page and "Paper A4 80 g/m2" in page and "3,000.00" in page
+    await chat.send(f"invoice {not_yet.id}")
+    assert chat.text.startswith(f"Order №{not_yet.id} has no invoice yet")
+    await chat.send(f"invoice {filed.id}")
+    document = next(m for m in chat.last if isinstance(m, DocumentOut))
+    assert (document.filename, document.data) == ("schet-77.pdf", b"%PDF-1.4")
+    await chat.send("invoice 999999")
+    assert chat.text.startswith("I can't find order №999999")
