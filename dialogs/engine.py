@@ -57,6 +57,8 @@ from dialogs.state import ConversationState, FlowFrame, StateStore
 from dialogs.understanding import FALLBACK_INTENTS, Parse, Understand
 from nlu.script import written_in
 
+# Set in the slots of a flow started from a guess (a mention, not a confident intent): see `_Run.start`.
+UNSURE_SLOT = "_unsure"
 HELP_INTENTS = frozenset({"help"})
 MENU_INTENTS = frozenset({"menu", "greet"})
 CANCEL_INTENTS = frozenset({"cancel"})
@@ -287,12 +289,12 @@ class _Run(Generic[S]):
         taken = {refused_by.entity, *refused_by.answer_entities} if refused_by is not None else set()
         mentioned = self.engine.flows.for_mention((e.entity for e in parse.entities), parse.intent)
         if mentioned is not None and not taken.intersection(mentioned.mentioned_entities):
-            return await self.start(mentioned, parse=parse)
+            return await self.start(mentioned, parse=parse, unsure=True)
         for flow in self.engine.flows.hearing():
             if taken.intersection(flow.mentioned_entities) or flow.hears is None:
                 continue
             if await flow.hears(text, self.context(flow, FlowFrame(flow.name), parse)):
-                return await self.start(flow, parse=parse)
+                return await self.start(flow, parse=parse, unsure=True)
         return None
 
     async def on_upload(self, content: Content) -> list[Outbound]:
@@ -375,7 +377,9 @@ class _Run(Generic[S]):
     # Flows ----------------------------------------------------------------------------------------
 
     async def start(self, flow: Flow[S], *, args: Sequence[str] = (), parse: Parse | None = None,
-                    first_answer: Answer | None = None) -> list[Outbound]:
+                    first_answer: Answer | None = None, unsure: bool = False) -> list[Outbound]:
+        """Start `flow` (or carry it on). `unsure`: started from a guess, not a confident intent; its steps see
+        `UNSURE_SLOT` set, so a journey that changes something can ask first."""
         state, args_list = self.state, list(args)
         current = state.current
         if (current is not None and current.flow == flow.name and current.args == args_list
@@ -395,6 +399,8 @@ class _Run(Generic[S]):
             del state.stack[:-MAX_INTERRUPTIONS]
         # The same flow with other arguments (another product's card, say) replaces itself.
         state.current = FlowFrame(flow=flow.name, args=args_list)
+        if unsure:
+            state.current.slots[UNSURE_SLOT] = True
         ctx = self.context(flow, state.current, parse)
         refused = await self.prefill(flow, ctx, parse) if parse is not None else None
         if first_answer is not None and (first := flow.next_step(ctx)) is not None:

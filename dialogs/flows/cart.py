@@ -22,7 +22,7 @@ from core.models import Product
 from core.services import cart as carts
 from core.services import catalog, order_files, pricing
 from core.services.cart import AddLinesResult, CartView
-from dialogs.engine import cancel_button
+from dialogs.engine import UNSURE_SLOT, cancel_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.i18n import catalogue, format_date, format_money, format_quantity
 from dialogs.services import Services
@@ -383,8 +383,20 @@ def _quantity_of(answer: Answer) -> int | None:
     return int(value) if value.is_finite() and value == value.to_integral_value() and value < 10**9 else None
 
 
+async def _ask_sure_add(ctx: Ctx) -> Sequence[Outbound]:
+    product_id = _product_id(ctx)
+    if product_id is None:
+        raise NotFound("no product chosen")
+    product = await _product(ctx, product_id)
+    text = ctx.t("cart.add.sure", quantity=amount(ctx, int(ctx.slots["qty"]), product.unit),
+                 name=localized(product.name, product.name_ru, ctx.locale), sku=product.sku)
+    return [Buttons(text, [ctx.choice(ctx.t("cart.add.sure_yes"), "y"), cancel_button(ctx.locale)])]
+
+
 async def _add(ctx: Ctx) -> Sequence[Outbound]:
     require_member(ctx)
+    if ctx.slots.get("sure") == "n":
+        return [Buttons(ctx.t("cart.add.not_added"), [cart_button(ctx)])]
     product_id = _product_id(ctx)
     if product_id is None:
         raise NotFound("no product chosen")
@@ -739,6 +751,8 @@ ADD = Flow[Services](
         Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and _picking(ctx)),
         Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
         Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),
+        # Started from a guess ("десять коробок бумаги", intent unsure): the line is shown and added on a yes.
+        Step("sure", _ask_sure_add, _check_yes_no, ask_if=lambda ctx: member(ctx) and bool(ctx.slots.get(UNSURE_SLOT))),
     ],
     complete=_add,
 )

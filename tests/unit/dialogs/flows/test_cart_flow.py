@@ -105,6 +105,9 @@ async def test_ten_boxes_of_paper_are_ten_packs_of_reams(
 ) -> None:
     chat = await chat_for(shop.actor, "ru", NLU)
     await chat.send(text)
+    if text[0].isdigit():  # the NLU was unsure: the line is shown and added on a yes
+        assert "Добавить в корзину 50\u00a0уп.: Бумага офисная А4" in chat.text and await _lines(core) == {}
+        await chat.press("Добавить")
     assert "Добавлено" in chat.text
     assert await _lines(core) == {"A4-80": 50}
 
@@ -138,7 +141,16 @@ async def test_a_quantity_given_before_the_product_is_picked_is_added_once_it_is
     assert "10 of which one?" in chat.text
     assert len([t for t in chat.titles if "A4-" in t]) == 2
     await chat.press("Paper A4 80")
-    assert await _lines(core) == {"A4-80": 50}  # ten boxes of five packs, with no second question
+    assert "Add 50\u00a0packs of Paper A4 80" in chat.text  # ten boxes of five packs; the NLU was unsure
+    await chat.press("Add")
+    assert await _lines(core) == {"A4-80": 50}
+
+
+async def test_an_unsure_order_line_turned_down_adds_nothing(core: Core, shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "ru", NLU)
+    await chat.send("10 коробок бумаги")
+    await chat.press("Отмена")
+    assert await _lines(core) == {}
 
 
 async def test_a_line_that_would_pass_the_maximum_says_so_and_changes_nothing(
