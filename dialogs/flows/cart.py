@@ -9,7 +9,7 @@ carrying the text in its `lines` entity.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,6 +29,7 @@ from dialogs.services import Services
 from dialogs.understanding import Entity, Parse
 
 Ctx = FlowContext[Services]
+QuantityCheck = Callable[[Ctx, int, int], Awaitable[Validation]]  # (ctx, product id, quantity) -> verdict
 
 CART_ACTION = "cart"
 ADD_ACTION = "add"
@@ -289,14 +290,19 @@ async def _check_pick(answer: Answer, ctx: Ctx) -> Validation:
     chosen = whole_number(answer.choice)
     if chosen is None or chosen not in allowed:
         return Reject("cart.add.pick")
+    await _take_wanted(ctx, chosen, _quantity_for)
+    return Accept(chosen)
+
+
+async def _take_wanted(ctx: Ctx, product_id: int, check: QuantityCheck) -> None:
+    """The quantity the message gave before the product (or the cart line) was picked ("10 boxes of paper"):
+    taken for `product_id` now if `check` allows it; else it stays wanted, for the quantity question to say why."""
     wanted = ctx.slots.get("want")
     if isinstance(wanted, int) and "qty" not in ctx.slots:
-        # The quantity the message gave before the product was picked: taken now if the rules allow it.
-        taken = await _quantity_for(ctx, chosen, wanted)
+        taken = await check(ctx, product_id, wanted)
         if isinstance(taken, Accept):
             ctx.slots["qty"] = taken.value
             ctx.slots.pop("want", None)
-    return Accept(chosen)
 
 
 async def _check_unit(answer: Answer, ctx: Ctx) -> Validation:
@@ -496,12 +502,7 @@ async def _check_line(answer: Answer, ctx: Ctx) -> Validation:
         if not found:
             return Reject("cart.edit.not_in_cart", {"query": query[:60]})
         chosen = found[0].id
-    wanted = ctx.slots.get("want")
-    if isinstance(wanted, int) and "qty" not in ctx.slots:
-        taken = await _new_quantity(ctx, chosen, wanted)
-        if isinstance(taken, Accept):
-            ctx.slots["qty"] = taken.value
-            ctx.slots.pop("want", None)
+    await _take_wanted(ctx, chosen, _new_quantity)
     return Accept(chosen)
 
 

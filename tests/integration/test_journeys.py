@@ -55,6 +55,10 @@ SAY = {
         "manager": "I need to talk to a manager",
         "access": "how do I get access?",
         "invite": "I have an invite code",
+        "remove tape": "remove tape from cart",
+        "paper to 20": "change paper to 20 packs",
+        "remove sku": "please remove A4-80 from my cart",
+        "clear": "clear my cart",
     },
     "ru": {
         "find paper": "есть бумага а4?",
@@ -70,6 +74,10 @@ SAY = {
         "manager": "соедините с менеджером",
         "access": "как получить доступ?",
         "invite": "у меня есть код приглашения",
+        "remove tape": "убери скотч",
+        "paper to 20": "измени количество бумаги на 20",
+        "remove sku": "удали A4-80 из корзины",
+        "clear": "очистить корзину",
     },
 }
 
@@ -213,6 +221,32 @@ async def test_a_typed_line_and_a_pasted_list_go_into_the_cart(world: World, loc
 
 def user_amount(locale: str, packs: int) -> str:
     return f"{packs} packs" if locale == "en" else f"{packs} уп."
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_a_line_is_removed_and_a_quantity_changed_by_typing(world: World, locale: str) -> None:
+    user = await world.signed_in(locale)
+    await user.say("A4-80 10\nTAPE-48-66 6\nPEN-BLUE 50")
+    assert await cart_lines(world, world.buyer) == {"A4-80": 10, "TAPE-48-66": 6, "PEN-BLUE": 50}
+    reply = await user.say(say(locale, "remove tape"))
+    assert await cart_lines(world, world.buyer) == {"A4-80": 10, "PEN-BLUE": 50}, reply
+    assert t(locale, "cart.removed") in reply
+    reply = await user.say(say(locale, "paper to 20"))
+    assert await cart_lines(world, world.buyer) == {"A4-80": 20, "PEN-BLUE": 50}, reply
+    reply = await user.say(say(locale, "remove sku"))
+    assert await cart_lines(world, world.buyer) == {"PEN-BLUE": 50}, reply
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+async def test_the_cart_is_cleared_by_typing_after_a_yes(world: World, locale: str) -> None:
+    user = await world.signed_in(locale)
+    await user.say("A4-80 10\nTAPE-48-66 6")
+    reply = await user.say(say(locale, "clear"))
+    assert t(locale, "cart.clear.ask") in reply
+    assert await cart_lines(world, world.buyer) == {"A4-80": 10, "TAPE-48-66": 6}
+    await user.press(t(locale, "common.yes"))
+    assert await cart_lines(world, world.buyer) == {}
+    assert t(locale, "errors.cart_empty") in await user.say(say(locale, "clear"))
 
 
 @pytest.mark.parametrize("locale", LOCALES)
