@@ -60,6 +60,12 @@ class PickupCarrier:
             for point in local or self.points
         ]
 
+    def serves(self, quote: CarrierQuote, destination: Destination) -> bool:
+        """Whether the quote's point is in the destination's city: the others (offered when the city has none)
+        are for a client who sends its own truck, and compare with no delivery on price or time."""
+        point = self.point(quote.service)
+        return point is not None and self._city_key(point.city) == self._city_key(destination.city)
+
     def point(self, code: str) -> PickupPoint | None:
         return next((p for p in self.points if p.code == code), None)
 

@@ -216,7 +216,9 @@ async def _offer(
     offered = [(p, quote) for p, answer in zip(providers, answers, strict=True) for quote in answer or []]
     # Prices in another currency cannot be compared with ours: they go last and win no tag.
     offered.sort(key=lambda pq: (pq[1].currency != parcel.currency, pq[1].price, *_eta(pq[1])))
-    comparable = [i for i, (_, quote) in enumerate(offered) if quote.currency == parcel.currency]
+    # A pickup in another city wins no tag either: it is not a way to deliver to the destination.
+    comparable = [i for i, (provider, quote) in enumerate(offered) if quote.currency == parcel.currency
+                  and not (isinstance(provider, PickupCarrier) and not provider.serves(quote, destination))]
     cheapest = comparable[0] if comparable else None
     fastest = min(comparable, key=lambda i: _eta(offered[i][1]), default=None)
 

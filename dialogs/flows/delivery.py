@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.carriers.pickup import PICKUP_CARRIER
 from core.errors import InvalidInput, NotFound, QuoteExpired
 from core.messaging import Buttons, Outbound
 from core.ports import Destination
@@ -97,6 +98,8 @@ async def _destination(ctx: Ctx, uow: UnitOfWork) -> Destination:
 
 
 def _eta(ctx: Ctx, option: DeliveryOption) -> str:
+    if option.eta_max_days == 0:
+        return ctx.t("delivery.eta_today")
     if option.eta_min_days == option.eta_max_days:
         return ctx.t("delivery.eta_days", count=option.eta_max_days)
     return ctx.t("delivery.eta_range", low=option.eta_min_days, count=option.eta_max_days)
@@ -104,9 +107,18 @@ def _eta(ctx: Ctx, option: DeliveryOption) -> str:
 
 def describe_option(ctx: Ctx, option: DeliveryOption) -> str:
     tags = [ctx.t(f"delivery.tag.{tag}") for tag in ("cheapest", "fastest") if getattr(option, tag)]
-    text = ctx.t("delivery.option", carrier=option.carrier, service=option.service,
-                 price=money(ctx, option.price, option.currency), eta=_eta(ctx, option))
+    price, eta = money(ctx, option.price, option.currency), _eta(ctx, option)
+    if option.carrier == PICKUP_CARRIER:  # where to collect it, not the warehouse's code
+        text = ctx.t("delivery.pickup_option", where=option.destination.removeprefix("pickup: "), eta=eta)
+    else:
+        text = ctx.t("delivery.option", carrier=option.carrier, service=option.service, price=price, eta=eta)
     return f"{text} — {', '.join(tags)}" if tags else text
+
+
+def _option_button_title(ctx: Ctx, n: int, option: DeliveryOption) -> str:
+    if option.carrier == PICKUP_CARRIER:
+        return f"{n}. {ctx.t('delivery.pickup_button', code=option.service)}"[:60]
+    return f"{n}. {option.carrier}: {money(ctx, option.price, option.currency)}"[:60]
 
 
 async def ask_option(ctx: Ctx) -> Sequence[Outbound]:
@@ -127,8 +139,7 @@ async def ask_option(ctx: Ctx) -> Sequence[Outbound]:
     lines = [ctx.t("delivery.options", where=delivery.describe(destination),
                    weight=format_number(quotes.parcel.weight_kg, ctx.locale))]
     lines += [f"{n}. {describe_option(ctx, o)}" for n, o in enumerate(kept, start=1)]
-    buttons = [ctx.choice(f"{n}. {o.carrier}: {money(ctx, o.price, o.currency)}"[:60], f"q{o.quote_id}")
-               for n, o in enumerate(kept, start=1)]
+    buttons = [ctx.choice(_option_button_title(ctx, n, o), f"q{o.quote_id}") for n, o in enumerate(kept, start=1)]
     return [Buttons("\n".join(lines), [*buttons, again, cancel_button(ctx.locale)])]
 
 

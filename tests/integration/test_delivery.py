@@ -230,6 +230,23 @@ async def test_pickup_is_free_in_the_destination_city_and_same_day_where_all_goo
     assert quotes.options[0].cheapest and quotes.options[0].fastest
 
 
+async def test_a_pickup_in_another_city_is_offered_but_never_tagged_cheapest_or_fastest(core: Core) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        actor, _, contact = await build.actor()
+        moscow = await build.warehouse(code="MSK-1", city="Moscow")
+        paper = await build.product(stock={moscow: 10})
+        await fill_cart(build, contact, {paper: 10})
+        await uow.commit()
+    carriers = Carriers((FakeCarrier("truck", ("standard", "900", 3, 5)),),
+                        PickupDesk(transfer_days=(1, 3), city_key=load_rate_table().city_key))
+    async with core.uow() as uow:
+        quotes = await delivery.quote_for_cart(uow, actor, KAZAN, core.settings, FixedClock(), carriers)
+    pickup, truck = quotes.options  # Kazan has no pickup point: Moscow's is offered, for a client's own truck
+    assert (pickup.service, pickup.price, truck.carrier) == ("MSK-1", Decimal("0.00"), "truck")
+    assert not (pickup.cheapest or pickup.fastest) and truck.cheapest and truck.fastest
+
+
 async def test_a_parcel_quote_prices_two_hundred_kilograms_to_kazan_from_the_table(core: Core) -> None:
     async with core.uow() as uow:
         actor, _, _ = await Build(uow.session).actor()

@@ -47,6 +47,9 @@ async def test_a_typed_city_is_quoted_straight_away(core: Core, shop: Shop, chat
     await chat.send("10 x A4-80")
     await chat.send("delivery to Kazan")
     assert "Казань" in chat.text and "cheapest" in chat.text
+    # Kazan has no pickup point: the one in Moscow is offered by name, and wins no tag.
+    pickup = next(line for line in chat.text.splitlines() if "pickup at" in line)
+    assert "Central" in pickup and "Moscow" in pickup and "cheapest" not in pickup
     assert await _chosen_quote(core) is None
 
 
