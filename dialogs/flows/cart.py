@@ -143,12 +143,8 @@ def render_cart(ctx: Ctx, view: CartView, preface: Sequence[Outbound] = ()) -> l
                               quantity=amount(ctx, line.quantity, line.unit),
                               price=money(ctx, line.unit_price, view.currency),
                               total=money(ctx, line.line_total, view.currency)))
-        if line.warning == "out_of_stock" and line.next_eta is not None:
-            rows.append(ctx.t("cart.warning.out_of_stock_eta", date=format_date(line.next_eta, ctx.locale)))
-        elif line.warning == "short_stock":
-            rows.append(ctx.t("cart.warning.short_stock", available=amount(ctx, line.available, line.unit)))
-        elif line.warning is not None:
-            rows.append(ctx.t(f"cart.warning.{line.warning}"))
+        if (warning := _warning(ctx, line)) is not None:
+            rows.append(warning)
     rows.append(ctx.t("cart.subtotal", amount=money(ctx, view.subtotal, view.currency)))
     if view.loyalty_discount > 0:
         rows.append(ctx.t("cart.discount", points=view.points_applied,
@@ -422,8 +418,20 @@ async def _add(ctx: Ctx) -> Sequence[Outbound]:
     line = next(line for line in view.lines if line.product_id == change.product_id)
     text = ctx.t("cart.add.added", added=amount(ctx, change.added, line.unit), name=line.name, sku=line.sku,
                  quantity=amount(ctx, change.quantity, line.unit), total=money(ctx, view.total, view.currency))
+    if (warning := _warning(ctx, line)) is not None:  # more than the stock: said now, not first at checkout
+        text += "\n" + warning.strip()
     more = Button(ctx.t("cart.buttons.search"), encode_payload(SEARCH_ACTION))
     return [Buttons(text, [cart_button(ctx), checkout_button(ctx), more])]
+
+
+def _warning(ctx: Ctx, line: carts.CartLineView) -> str | None:
+    """What is wrong with a cart line (out of stock, short, no longer sold, no price), for the cart and the
+    message that added it; None when nothing is."""
+    if line.warning == "out_of_stock" and line.next_eta is not None:
+        return ctx.t("cart.warning.out_of_stock_eta", date=format_date(line.next_eta, ctx.locale))
+    if line.warning == "short_stock":
+        return ctx.t("cart.warning.short_stock", available=amount(ctx, line.available, line.unit))
+    return None if line.warning is None else ctx.t(f"cart.warning.{line.warning}")
 
 
 def _never(ctx: Ctx) -> bool:

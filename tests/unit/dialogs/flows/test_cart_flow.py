@@ -432,3 +432,11 @@ async def test_an_unsure_guess_of_another_intent_never_adds_to_the_cart(
     chat = await chat_for(shop.actor, "ru", NLU)
     await chat.send("убери 2 коробки бумаги")
     assert await _lines(core) == {}
+
+
+async def test_adding_more_than_the_stock_says_so_at_once(core: Core, shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("add 12 FILM-17")  # none in stock, 200 incoming
+    assert "Added" in chat.text and "⚠ out of stock, expected" in chat.text
+    await chat.send("add 20 A4-80")  # 20 of 100 in stock: no warning
+    assert "⚠" not in chat.text
