@@ -402,9 +402,7 @@ class CatalogIndex:
         that matched anything come first and alone; when none matches all of them, those matching the
         most are returned. An empty query with a category lists that category.
         """
-        in_category = None
-        if category_id is not None:
-            in_category = np.isin(self._category, list(self.category_with_descendants(category_id)))
+        in_category = None if category_id is None else self._in_category(category_id)
         if kind == "sku":
             return self._search_sku(query, in_category, offset, limit)
         scores = np.zeros(len(self._ids), dtype=np.float64)
@@ -452,8 +450,12 @@ class CatalogIndex:
                 start, end = self._offsets[at], self._offsets[at + 1]
                 scores[self._post_pos[start:end]] += self._post_weight[start:end]
         if category_id is not None:
-            scores[~np.isin(self._category, list(self.category_with_descendants(category_id)))] = 0
+            scores[~self._in_category(category_id)] = 0
         return self._page(scores, 0, limit, None).ids
+
+    def _in_category(self, category_id: int) -> npt.NDArray[np.bool_]:
+        """By position: whether each product is in the category or one of its subcategories."""
+        return np.isin(self._category, list(self.category_with_descendants(category_id)))
 
     def _score_identifiers(self, query: str, scores: npt.NDArray[np.float64]) -> int | None:
         """Scores barcode, exact-SKU and SKU-prefix matches; the position of the product named exactly."""

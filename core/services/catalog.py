@@ -169,7 +169,18 @@ async def identifier_in(source: SessionSource, text: str) -> str | None:
 
 async def catalogue_words(source: SessionSource, text: str) -> str:
     """The words of `text` the catalogue uses (`CatalogIndex.known_words`), joined by spaces; "" when none."""
-    return " ".join((await _index_in_hand(source)).known_words(text[:MAX_QUERY_LENGTH]))
+    return _words(await _index_in_hand(source), text)
+
+
+async def asked_for(source: SessionSource, text: str) -> str:
+    """What `text` asks the catalogue for: an SKU or a barcode in it (`identifier_in`), else the words the
+    catalogue uses (`catalogue_words`); "" when neither."""
+    index = await _index_in_hand(source)
+    return index.identifier_in(text) or _words(index, text)
+
+
+def _words(index: CatalogIndex, text: str) -> str:
+    return " ".join(index.known_words(text[:MAX_QUERY_LENGTH]))
 
 
 async def _index_in_hand(source: SessionSource) -> CatalogIndex:

@@ -253,7 +253,7 @@ async def _named_in_message(answer: Answer, ctx: Ctx) -> Validation:
         return Reject("cart.add.which")
     text = _without_amounts(answer)
     async with ctx.services.uow() as uow:
-        query = await catalog.identifier_in(uow, text) or await catalog.catalogue_words(uow, text)
+        query = await catalog.asked_for(uow, text)
     return await _check_item(Answer(text=query), ctx) if query else Reject("cart.add.which")
 
 
@@ -744,6 +744,10 @@ def _problems(ctx: Ctx, result: AddLinesResult, lines: Sequence[order_files.Orde
 CART = Flow[Services](name="cart", title_key="cart.journey", intents=("show_cart",), actions=(CART_ACTION,),
                       complete=_show)
 
+# The unit a message gave with its quantity ("10 boxes"): filled from the NLU's entity, never asked.
+UNIT_STEP = Step[Services]("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never)
+
+
 ADD = Flow[Services](
     name="add",
     title_key="cart.add.title",
@@ -758,7 +762,7 @@ ADD = Flow[Services](
              ask_if=lambda ctx: member(ctx) and not ctx.args and "p" not in ctx.slots and "w" not in ctx.slots,
              free_text=True, answer_entities=("product", "sku")),
         Step("pick", _ask_pick, _check_pick, ask_if=lambda ctx: member(ctx) and _picking(ctx)),
-        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        UNIT_STEP,
         Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),
         # Started from a guess ("десять коробок бумаги", intent unsure): the line is shown and added on a yes.
         Step("sure", _ask_sure_add, _check_yes_no, ask_if=lambda ctx: member(ctx) and bool(ctx.slots.get(UNSURE_SLOT))),
@@ -783,7 +787,7 @@ CHANGE = Flow[Services](
     actions=(CHANGE_ACTION,),
     steps=[
         *_line_steps(),
-        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        UNIT_STEP,
         Step("qty", _ask_new_qty, _check_new_qty, entity="quantity", ask_if=_line_known),
     ],
     complete=_change,
@@ -796,7 +800,7 @@ REMOVE = Flow[Services](
     steps=[
         *_line_steps(),
         # "Remove 2 boxes of paper" takes 2 boxes off the line rather than the whole line.
-        Step("u", "cart.add.which", _check_unit, entity="unit", ask_if=_never),
+        UNIT_STEP,
         Step("qty", "cart.add.which", _check_taken, entity="quantity", ask_if=_never),
     ],
     complete=_remove,

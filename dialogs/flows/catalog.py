@@ -97,7 +97,7 @@ async def _hears_products(text: str, ctx: Ctx) -> bool:
     """A message nothing else understood is a search when it holds an SKU, a barcode or words the catalogue uses
     ("gloves")."""
     async with ctx.services.uow() as uow:
-        return bool(await catalog.identifier_in(uow, text) or await catalog.catalogue_words(uow, text))
+        return bool(await catalog.asked_for(uow, text))
 
 
 def _query_and_offset(ctx: Ctx) -> tuple[str, int]:
