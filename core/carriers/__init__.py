@@ -17,10 +17,19 @@ from core.ports import Carrier, CarrierUnavailable
 @dataclass(frozen=True, slots=True)
 class Carriers:
     """A process's delivery providers: the fixed ones (table rates, HTTP), and the pickup desk, which
-    needs each request's warehouses and stock and so makes its carrier per quote (None: no pickup)."""
+    needs each request's warehouses and stock and so makes its carrier per quote (None: no pickup); `table`
+    knows the rate file's cities (None: every city counts as known)."""
 
     fixed: tuple[Carrier, ...]
     pickup: PickupDesk | None = None
+    table: RateTable | None = None
+
+    def knows_city(self, name: str) -> bool:
+        return self.table is None or self.table.knows_city(name)
+
+    def closest_city(self, name: str) -> str | None:
+        """A known city that an unknown name is likely a typo of."""
+        return self.table.closest_city(name) if self.table is not None else None
 
 
 def build_carriers(
@@ -46,7 +55,7 @@ def build_carriers(
                 client=http_client,
             )
         )
-    return Carriers(tuple(fixed), PickupDesk(transfer_days=pickup_transfer_days, city_key=table.city_key))
+    return Carriers(tuple(fixed), PickupDesk(transfer_days=pickup_transfer_days, city_key=table.city_key), table)
 
 
 __all__ = [

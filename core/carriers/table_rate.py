@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from rapidfuzz import fuzz, process
 
 from core.carriers.base import place_key
 from core.domain.money import to_money
@@ -34,6 +35,7 @@ from core.ports import CarrierQuote, Destination, Parcel
 
 DEFAULT_VOLUMETRIC_KG_PER_M3 = Decimal(250)
 KG_STEP = Decimal("0.001")
+_MIN_TYPO_LENGTH, _TYPO_SCORE = 4, 80  # a name this long, this close (rapidfuzz ratio) to a listed one
 
 
 class RateTableError(ValueError):
@@ -148,6 +150,10 @@ class RateTable:
     def __init__(self, spec: RateFile) -> None:
         self.carriers: tuple[CarrierSpec, ...] = tuple(spec.carriers)
         self._cities = _name_index(spec.cities, {name: city.aliases for name, city in spec.cities.items()}, "city")
+        self._spellings: dict[str, str] = {}  # each city spelling's key -> that spelling, for suggestions
+        for name, city in spec.cities.items():
+            for spelling in (name, *city.aliases):
+                self._spellings.setdefault(place_key(spelling), spelling)
         self._regions = _name_index(spec.regions, spec.regions, "region")
         self._city_region = {
             place_key(name): city.region for name, city in spec.cities.items() if city.region is not None
@@ -167,6 +173,19 @@ class RateTable:
     def canonical_city(self, name: str) -> str:
         """The file's name for a city given in any listed spelling; an unknown city comes back trimmed."""
         return self._cities.get(place_key(name), name.strip())
+
+    def knows_city(self, name: str) -> bool:
+        """Whether the file lists a city of that name, in any of its spellings."""
+        return place_key(name) in self._cities
+
+    def closest_city(self, name: str) -> str | None:
+        """The listed city spelling nearest to an unknown name ("Kazn" -> "Kazan", "Казнь" -> "Казань"), or None
+        when none is near enough to be a typo of it."""
+        key = place_key(name)
+        if len(key) < _MIN_TYPO_LENGTH:
+            return None
+        found = process.extractOne(key, self._spellings.keys(), scorer=fuzz.ratio, score_cutoff=_TYPO_SCORE)
+        return self._spellings[found[0]] if found is not None else None
 
     def canonical_region(self, name: str) -> str:
         return self._regions.get(place_key(name), name.strip())

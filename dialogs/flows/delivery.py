@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.carriers import place_key
 from core.carriers.pickup import PICKUP_CARRIER
 from core.errors import InvalidInput, NotFound, QuoteExpired
 from core.messaging import Buttons, Outbound
@@ -25,6 +26,7 @@ from dialogs.services import Services
 
 QUOTE_ACTION = "quote"
 KEEP = "keep"  # checkout: keep the delivery chosen before
+NEAR = "near"  # the known city offered for a typed name the rate table does not know
 NO_DELIVERY = "none"  # checkout: no delivery (the client collects or arranges it)
 MAX_CITY = 100
 _PREPOSITIONS = frozenset({"в", "во", "до", "на", "к", "ко", "to", "in", "into"})
@@ -41,6 +43,8 @@ async def ask_destination(ctx: Ctx, *, in_checkout: bool = False, view: CartView
             view = await require_cart(ctx, uow.session)
         addresses = await delivery.saved_addresses(uow.session, ctx.actor, limit=ADDRESS_BUTTONS)
     buttons = [ctx.choice(f"{a.label}: {a.city}"[:60], f"a{a.id}") for a in addresses]
+    if ctx.slots.get("_near"):
+        buttons.insert(0, ctx.choice(str(ctx.slots["_near"])[:60], NEAR))
     text = ctx.t("delivery.where" if addresses else "delivery.where_city")
     if in_checkout:
         chosen = view.delivery
@@ -63,15 +67,29 @@ async def check_destination(answer: Answer, ctx: Ctx, *, in_checkout: bool = Fal
             return Accept(NO_DELIVERY)
         if in_checkout and answer.choice == KEEP:
             return Accept(KEEP)
+        if answer.choice == NEAR and ctx.slots.get("_near"):
+            return Accept(f"c:{ctx.slots['_near']}")
         return Reject("delivery.where_city")
-    city = next((str(e.value) for e in answer.entities if e.entity == "city"), None)
-    words = (city or answer.text or "").split()
-    if city is None and len(words) > 1 and words[0].casefold() in _PREPOSITIONS:
+    named = next((str(e.value) for e in answer.entities if e.entity == "city"), None)
+    words = (named or answer.text or "").split()
+    if named is None and len(words) > 1 and words[0].casefold() in _PREPOSITIONS:
         words = words[1:]  # a city the NLU does not know, typed as "в Нижнекамск" or "to Tver"
     city = " ".join(words)
     if not city or len(city) > MAX_CITY or any(ch.isdigit() for ch in city):
         return Reject("delivery.where_city")
-    return Accept(f"c:{city}")
+    return _doubted(ctx, city) if named is None else Accept(f"c:{city}")
+
+
+def _doubted(ctx: Ctx, city: str) -> Validation:
+    """A name neither the NLU nor the rate table knows, close to one the table does, is asked about once ("Did
+    you mean Kazan?", with it as a button); the same name typed again is quoted as written (a small town that
+    merely looks like a known city), at the rate for other regions."""
+    carriers = ctx.services.core.carriers
+    near = None if carriers.knows_city(city) else carriers.closest_city(city)
+    if near is None or ctx.slots.get("_typed") == place_key(city):
+        return Accept(f"c:{city}")
+    ctx.slots["_typed"], ctx.slots["_near"] = place_key(city), near
+    return Reject("delivery.did_you_mean", {"typed": city, "city": near})
 
 
 def destination_step(*, in_checkout: bool = False) -> Step[Services]:
@@ -138,6 +156,8 @@ async def ask_option(ctx: Ctx) -> Sequence[Outbound]:
         return [Buttons(ctx.t("delivery.no_options", where=delivery.describe(destination)), [again])]
     lines = [ctx.t("delivery.options", where=delivery.describe(destination),
                    weight=format_number(quotes.parcel.weight_kg, ctx.locale))]
+    if not services.core.carriers.knows_city(destination.city):
+        lines.insert(0, ctx.t("delivery.unknown_city", where=destination.city))
     lines += [f"{n}. {describe_option(ctx, o)}" for n, o in enumerate(kept, start=1)]
     buttons = [ctx.choice(_option_button_title(ctx, n, o), f"q{o.quote_id}") for n, o in enumerate(kept, start=1)]
     return [Buttons("\n".join(lines), [*buttons, again, cancel_button(ctx.locale)])]

@@ -378,3 +378,14 @@ async def test_build_carriers_gives_the_http_adapter_the_token_timeout_and_clien
     (request,) = seen
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert request.extensions["timeout"]["read"] == 1.5
+
+
+@pytest.mark.parametrize(("typed", "known", "closest"), [
+    ("Kazan", True, None), ("казань", True, None), ("Питер", True, None),
+    ("Kazn", False, "Kazan"), ("Казнь", False, "Казань"), ("Масква", False, "Москва"),
+    ("Atlantis", False, None), ("Tvr", False, None), ("Нижнекамск", False, None),
+])
+def test_the_table_knows_its_cities_and_the_one_a_typo_means(typed: str, known: bool, closest: str | None) -> None:
+    table = load_rate_table()
+    assert table.knows_city(typed) is known
+    assert (table.closest_city(typed) if not known else None) == closest

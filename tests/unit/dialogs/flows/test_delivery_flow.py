@@ -74,3 +74,36 @@ async def test_a_quote_for_an_empty_cart_says_the_cart_is_empty(shop: Shop, chat
     chat = await chat_for(shop.actor, "ru", NLU)
     await chat.send("delivery cost")
     assert "Корзина пуста" in chat.text
+
+
+@pytest.mark.parametrize(("locale", "typo", "city"), [("en", "Kazn", "Kazan"), ("ru", "Казнь", "Казань")])
+async def test_a_typo_of_a_known_city_is_asked_about_with_the_city_to_press(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str, typo: str, city: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("delivery cost")
+    await chat.send(typo)
+    assert f"«{typo}»" in chat.text and f"{city}?" in chat.text
+    assert await _count(core, DeliveryQuote) == 0  # nothing quoted for the typo
+    await chat.press(city)
+    assert (f"Delivery to {city}," if locale == "en" else f"Доставка: {city},") in chat.text
+    assert "rate table" not in chat.text and "таблице тарифов" not in chat.text
+
+
+async def test_a_name_typed_again_after_the_question_is_quoted_as_written(shop: Shop, chat_for: ChatMaker) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send("10 x A4-80")
+    await chat.send("delivery cost")
+    await chat.send("Tvr")  # no known city is near
+    assert "The rate table does not list «Tvr»: these are the rates for other regions." in chat.text
+    await chat.press("Another destination")
+    await chat.send("Kazn")
+    assert "Did you mean Kazan?" in chat.text
+    await chat.send("kazn")  # a place of that name after all: quoted, with the warning
+    assert "The rate table does not list «kazn»" in chat.text and "Delivery to kazn," in chat.text
+
+
+async def _count(core: Core, model: type) -> int:
+    async with core.uow() as uow:
+        return len((await uow.session.scalars(select(model))).all())
