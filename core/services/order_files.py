@@ -72,7 +72,7 @@ def parse_pasted_list(text: str) -> PastedList | None:
     lines: list[OrderLineInput] = []
     unreadable: list[int] = []
     for number, line in numbered:
-        found = _read_line(line)
+        found = read_line(line)
         if found is None:
             unreadable.append(number)
         else:
@@ -82,7 +82,8 @@ def parse_pasted_list(text: str) -> PastedList | None:
     return PastedList(tuple(lines), tuple(unreadable))
 
 
-def _read_line(line: str) -> tuple[str, int] | None:
+def read_line(line: str) -> tuple[str, int] | None:
+    """One "SKU qty" line ("A4-80 x 10", "10 x A4-80", "A4-80 - 10 шт") as (SKU, quantity), else None."""
     match = _SKU_FIRST.match(line) or _QTY_FIRST.match(line)
     if match is None:
         return None

@@ -257,6 +257,16 @@ async def _named_in_message(answer: Answer, ctx: Ctx) -> Validation:
     return await _check_item(Answer(text=query), ctx) if query else Reject("cart.add.which")
 
 
+async def _bare_line(answer: Answer, ctx: Ctx) -> Validation:
+    """A message that is nothing but an order line for an SKU the NLU found ("10 x A4-80", "A4-80 x 10") says what
+    to add however unsure the intent was, so it is not asked about ("sure")."""
+    line = order_files.read_line(answer.text or "")
+    sku = next((str(e.value) for e in answer.entities if e.entity == "sku"), None)
+    if line is None or sku is None or line[0].casefold() != sku.casefold():
+        return Reject("cart.add.which")
+    return Accept(True)
+
+
 def _without_amounts(answer: Answer) -> str:
     """The answer's text with its quantity and unit cut out: "10 коробок бумаги" names a product by "бумаги"."""
     text = answer.text or ""
@@ -315,12 +325,12 @@ async def _ask_qty(ctx: Ctx) -> Sequence[Outbound]:
     text = ctx.t("cart.add.qty", name=localized(product.name, product.name_ru, ctx.locale),
                  pack=amount(ctx, product.pack_size, product.unit),
                  minimum=amount(ctx, product.min_order_qty, product.unit))
-    wanted = ctx.slots.pop("want", None)
-    if isinstance(wanted, int):
+    wanted, fixed = ctx.slots.pop("want", None), ctx.slots.pop("fix", None)
+    if isinstance(wanted, int):  # given before the product was picked: said here, with the nearest allowed
         fixed = pricing.round_to_pack(product, wanted)
         text = ctx.t("cart.add.qty_fixed", quantity=wanted, suggested=fixed) + "\n" + text
-        if fixed <= maximum and fixed not in quantities:
-            quantities.insert(0, fixed)
+    if isinstance(fixed, int) and fixed <= maximum and fixed not in quantities:
+        quantities.insert(0, fixed)
     choices = [ctx.choice(amount(ctx, q, product.unit), q) for q in quantities]
     return [Buttons(text, [*choices, cancel_button(ctx.locale)])]
 
@@ -346,9 +356,8 @@ async def _quantity_for(ctx: Ctx, product_id: int, quantity: int) -> Validation:
         return Accept(quantity)
     if refused.reason == TOO_MANY:
         return refused
-    ctx.slots["want"] = quantity
-    return Reject("cart.add.qty_rule", {"quantity": quantity, "pack": product.pack_size,
-                                        "minimum": product.min_order_qty})
+    ctx.slots["fix"] = fixed = pricing.round_to_pack(product, quantity)  # offered first when asked again
+    return Reject("cart.add.qty_fixed", {"quantity": quantity, "suggested": fixed})
 
 
 def _in_product_units(ctx: Ctx, product: Product, quantity: int) -> int:
@@ -756,6 +765,7 @@ ADD = Flow[Services](
     mentions_need_intent=True,
     actions=(ADD_ACTION,),
     steps=[
+        Step("bare", "cart.add.which", _bare_line, from_message=True, ask_if=_never),
         Step("p", "cart.add.which", _check_named_product, entity="product", ask_if=_never),
         Step("w", "cart.add.which", _named_in_message, from_message=True, ask_if=_never),
         Step("item", _ask_item, _check_item, entity="sku",
@@ -765,7 +775,8 @@ ADD = Flow[Services](
         UNIT_STEP,
         Step("qty", _ask_qty, _check_qty, entity="quantity", ask_if=lambda ctx: member(ctx) and len(ctx.args) < 2),
         # Started from a guess ("десять коробок бумаги", intent unsure): the line is shown and added on a yes.
-        Step("sure", _ask_sure_add, _check_yes_no, ask_if=lambda ctx: member(ctx) and bool(ctx.slots.get(UNSURE_SLOT))),
+        Step("sure", _ask_sure_add, _check_yes_no,
+             ask_if=lambda ctx: member(ctx) and bool(ctx.slots.get(UNSURE_SLOT)) and "bare" not in ctx.slots),
     ],
     complete=_add,
 )

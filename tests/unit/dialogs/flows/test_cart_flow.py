@@ -73,6 +73,9 @@ NLU = {
     # Unsure, and its first guess is not adding: a quantity and a product must not become an order line.
     "убери 2 коробки бумаги": Parse("remove_from_cart", 0.48, (
         Entity("quantity", 2, 6, 7), Entity("unit", "box", 8, 15), Entity("product", "A4-80", 16, 22))),
+    # Unsure of the intent, but nothing besides a quantity and an SKU: added without asking.
+    "15 x A4-80": Parse("add_to_cart", 0.49, (Entity("quantity", 15, 0, 2), Entity("sku", "A4-80", 5, 10))),
+    "A4-80 x 3": Parse("add_to_cart", 0.49, (Entity("sku", "A4-80", 0, 5), Entity("quantity", 3, 8, 9))),
     # Unsure of the intent, but a quantity and a product together are an order line.
     "10 коробок бумаги": Parse("add_to_cart", 0.55, (Entity("quantity", 10, 0, 2), Entity("unit", "box", 3, 10),
                                                      Entity("product", "A4-80", 11, 17))),
@@ -440,3 +443,18 @@ async def test_adding_more_than_the_stock_says_so_at_once(core: Core, shop: Shop
     assert "Added" in chat.text and "⚠ out of stock, expected" in chat.text
     await chat.send("add 20 A4-80")  # 20 of 100 in stock: no warning
     assert "⚠" not in chat.text
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_a_bare_order_line_is_added_however_unsure_the_intent(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("15 x A4-80")
+    assert await _lines(core) == {"A4-80": 15}
+    await chat.send("A4-80 x 3")  # packs of 5: refused once, with the nearest allowed quantity first to press
+    said = ("3 won't do; the nearest allowed quantity is 5." if locale == "en"
+            else "3 не подходит; ближайшее допустимое количество — 5.")
+    assert chat.text.count(said) == 1 and "недопустимо" not in chat.text and "isn't allowed" not in chat.text
+    await chat.press("5")
+    assert await _lines(core) == {"A4-80": 20}
