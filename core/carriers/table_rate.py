@@ -151,8 +151,8 @@ class RateTable:
         self.carriers: tuple[CarrierSpec, ...] = tuple(spec.carriers)
         self._cities = _name_index(spec.cities, {name: city.aliases for name, city in spec.cities.items()}, "city")
         self._spellings: dict[str, str] = {}  # each city spelling's key -> that spelling, for suggestions
-        for name, city in spec.cities.items():
-            for spelling in (name, *city.aliases):
+        for name, listed in spec.cities.items():
+            for spelling in (name, *listed.aliases):
                 self._spellings.setdefault(place_key(spelling), spelling)
         self._regions = _name_index(spec.regions, spec.regions, "region")
         self._city_region = {
