@@ -144,5 +144,6 @@ class Lead(IdMixin, TimestampMixin, Base):
     company_name: Mapped[str | None] = mapped_column(String(300))
     contact_name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
     identity_id: Mapped[int | None] = mapped_column(ForeignKey("channel_identities.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(20), default="new")

@@ -18,6 +18,8 @@ from core.models import ChannelIdentity, Company, Contact, Lead
 from core.services import conversations, invites, outbox
 
 MAX_NAME = 200
+MAX_EMAIL = 254
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
 MAX_INVITE_CODE = 64
 _INN_10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN_12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -77,6 +79,31 @@ def normalize_phone(raw: str) -> str:
     return f"+{digits}"
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """How a guest asked to be contacted: a phone number (E.164) or an e-mail address."""
+
+    phone: str | None = None
+    email: str | None = None
+
+
+def read_reach(raw: str) -> Reach:
+    """A typed phone number or e-mail address; `InvalidInput` when it is neither."""
+    text = (raw or "").strip()
+    if "@" in text:
+        if len(text) > MAX_EMAIL or not _EMAIL.fullmatch(text):
+            raise InvalidInput("that is not an e-mail address", email=text[:60])
+        return Reach(email=text)
+    if re.search(r"[^\d\s+()\-.]", text):
+        raise InvalidInput("that is neither a phone number nor an e-mail address", reach=text[:40])
+    return Reach(phone=normalize_phone(text))
+
+
+async def identity_phone(session: AsyncSession, identity_id: int) -> str | None:
+    """The phone number the messenger gave for an identity (WhatsApp's, a shared Telegram contact), if any."""
+    return await session.scalar(select(ChannelIdentity.phone).where(ChannelIdentity.id == identity_id))
+
+
 async def request_access(
     session: AsyncSession,
     identity_id: int,
@@ -85,9 +112,12 @@ async def request_access(
     now: dt.datetime,
     company_name: str | None = None,
     contact_name: str | None = None,
+    reach: Reach | None = None,
 ) -> LeadRequest:
-    """Record a guest's request for access as a lead (and a `lead.created` event), once per identity and tax id."""
+    """Record a guest's request for access as a lead (and a `lead.created` event), once per identity and tax id;
+    `reach` is how they asked to be contacted (else the identity's own phone, when the messenger gave one)."""
     clean = validate_tax_id(tax_id)
+    reach = reach or Reach()
     identity = await session.get(ChannelIdentity, identity_id)
     if identity is None:
         raise NotFound("no such identity", identity_id=identity_id)
@@ -100,7 +130,8 @@ async def request_access(
         tax_id=clean,
         company_name=(company_name or "").strip()[:300] or None,
         contact_name=(contact_name or identity.display_name or "").strip()[:MAX_NAME] or None,
-        phone=identity.phone,
+        phone=reach.phone or identity.phone,
+        email=reach.email,
         identity_id=identity.id,
     )
     session.add(lead)
@@ -113,6 +144,7 @@ async def request_access(
             "tax_id": clean,
             "contact_name": lead.contact_name,
             "phone": lead.phone,
+            "email": lead.email,
             "channel": identity.channel,
             "identity_id": identity.id,
             "requested_at": now.isoformat(),

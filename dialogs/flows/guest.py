@@ -37,9 +37,24 @@ async def ask_tax_id(ctx: Ctx) -> Sequence[Outbound]:
 
 async def check_tax_id(answer: Answer, ctx: Ctx) -> Validation:
     try:
-        return Accept(onboarding.validate_tax_id(answer.text or answer.choice or ""))
+        tax_id = onboarding.validate_tax_id(answer.text or answer.choice or "")
     except InvalidInput:
         return Reject("guest.access.invalid")
+    async with ctx.services.uow() as uow:  # a phone the messenger gave is how the manager calls back
+        ctx.slots["_phone"] = await onboarding.identity_phone(uow.session, ctx.services.identity_id) is not None
+    return Accept(tax_id)
+
+
+async def ask_reach(ctx: Ctx) -> Sequence[Outbound]:
+    return [Buttons(ctx.t("guest.access.reach"), [cancel_button(ctx.locale)])]
+
+
+async def check_reach(answer: Answer, ctx: Ctx) -> Validation:
+    try:
+        reach = onboarding.read_reach(answer.text or "")
+    except InvalidInput:
+        return Reject("guest.access.reach_invalid")
+    return Accept({"phone": reach.phone, "email": reach.email})
 
 
 async def record_access_request(ctx: Ctx) -> Sequence[Outbound]:
@@ -47,8 +62,10 @@ async def record_access_request(ctx: Ctx) -> Sequence[Outbound]:
         return await already_member(ctx)
     services = ctx.services
     async with services.uow() as uow:
-        lead = await onboarding.request_access(uow.session, services.identity_id, str(ctx.slots["tax_id"]),
-                                               now=services.clock.now())
+        reach = ctx.slots.get("reach")
+        lead = await onboarding.request_access(
+            uow.session, services.identity_id, str(ctx.slots["tax_id"]), now=services.clock.now(),
+            reach=onboarding.Reach(**reach) if isinstance(reach, dict) else None)
         await uow.commit()
     key = "guest.access.recorded" if lead.created else "guest.access.repeated"
     return [Buttons(ctx.t(key, tax_id=lead.tax_id), [menu_button(ctx.locale)])]
@@ -94,7 +111,9 @@ async def redeem_code(ctx: Ctx) -> Sequence[Outbound]:
 
 FLOWS: tuple[Flow[Services], ...] = (
     Flow[Services](name="access", title_key="guest.title_access", complete=record_access_request,
-                   steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest),),
+                   steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest),
+                          Step[Services]("reach", ask_reach, check_reach,
+                                         ask_if=lambda ctx: _guest(ctx) and not ctx.slots.get("_phone"))),
                    intents=("request_access",), actions=("access",)),
     Flow[Services](name="invite", title_key="guest.title_invite", complete=redeem_code,
                    steps=(Step[Services]("code", ask_code, entity=INVITE_CODE_ENTITY, ask_if=_guest),),

@@ -154,8 +154,26 @@ async def test_a_guest_request_for_access_records_a_lead_and_rejects_a_bad_tax_i
     guest = ChatUser(gateway, user_id="guest-3")
     assert "tax id" in await guest.say("access")
     assert "doesn't look like a tax id" in await guest.say("123")
+    assert "reach you" in await guest.say("7707083893")
+    assert "recorded" in await guest.say("8 (900) 123-45-67")
+    async with core.uow() as uow:
+        lead = await uow.session.scalar(select(Lead))
+    assert lead is not None and (lead.tax_id, lead.phone, lead.email) == ("7707083893", "+79001234567", None)
+
+
+async def test_a_guest_whose_messenger_gave_a_phone_is_not_asked_how_to_be_reached(core: Core,
+                                                                                 gateway: Gateway) -> None:
+    guest = ChatUser(gateway, user_id="guest-4")
+    await guest.say("access")
+    async with core.uow() as uow:  # as WhatsApp gives it, or a contact shared in Telegram
+        identity = await uow.session.scalar(select(ChannelIdentity).where(ChannelIdentity.external_id == "guest-4"))
+        assert identity is not None
+        identity.phone = "+79990001122"
+        await uow.commit()
     assert "recorded" in await guest.say("7707083893")
-    assert await count(core, Lead) == 1
+    async with core.uow() as uow:
+        lead = await uow.session.scalar(select(Lead))
+    assert lead is not None and lead.phone == "+79990001122"
 
 
 

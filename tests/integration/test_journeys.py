@@ -28,6 +28,7 @@ from core.models import (
     Lead,
     Order,
     OrderLine,
+    OutboxEvent,
     Product,
     StockLevel,
     StockSubscription,
@@ -420,9 +421,17 @@ async def test_a_guest_asks_for_access_with_a_tax_id_and_a_lead_is_recorded(worl
     guest = world.user(locale, "stranger")
     asked = await guest.say(say(locale, "access"))
     assert ("tax" if locale == "en" else "ИНН") in asked
-    await guest.say("7707083893")
+    asked = await guest.say("7707083893")
+    assert ("phone number or an e-mail" if locale == "en" else "телефона или адрес e-mail") in asked
+    assert await world.scalar(select(func.count()).select_from(Lead)) == 0  # nothing until it is complete
+    refused = await guest.say("tomorrow after 5")
+    assert ("neither a phone number nor an e-mail" if locale == "en" else "ни на телефон, ни на e-mail") in refused
+    await guest.say("Purchasing@Stroy-Snab.ru")
     lead = await world.scalar(select(Lead))
     assert lead is not None and lead.tax_id == "7707083893"
+    assert (lead.email, lead.phone) == ("Purchasing@Stroy-Snab.ru", None)
+    event = await world.scalar(select(OutboxEvent).where(OutboxEvent.topic == "lead.created"))
+    assert event is not None and event.payload["email"] == "Purchasing@Stroy-Snab.ru"
 
 
 @pytest.mark.parametrize("locale", LOCALES)
