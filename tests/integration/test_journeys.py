@@ -185,6 +185,18 @@ async def test_a_word_the_catalogue_uses_is_searched_in_a_sentence(
     assert "GLOVE-NIT-M" in reply
 
 
+@pytest.mark.parametrize(("locale", "words"), [("en", "barcode"), ("en", "find by barcode"), ("ru", "штрихкод"),
+                                               ("ru", "найди по штрихкоду")])
+async def test_a_barcode_asked_for_opens_its_product(world: World, locale: str, words: str) -> None:
+    async with world.core.uow() as uow:
+        sku, barcode = (await uow.session.execute(
+            select(Product.sku, Product.barcode).where(Product.barcode.is_not(None)).order_by(Product.sku).limit(1)
+        )).one()
+    card = await (await world.signed_in(locale)).say(f"{words} {barcode}")
+    assert f"({sku})" in card or sku in card.split("\n")[0], card  # the card, not "already signed in"
+    assert t(locale, "guest.already_member", name="", company="")[:12] not in card
+
+
 async def test_a_contact_whose_messenger_gives_no_language_is_answered_in_the_contacts_own(world: World) -> None:
     user = ChatUser(world.runtime.gateway, user_id="no-hint", locale_hint=None)
     async with world.core.uow() as uow:
