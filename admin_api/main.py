@@ -16,6 +16,7 @@ from admin_api.routes import (
     contacts,
     conversations,
     demand,
+    documents,
     invites,
     ledger,
     orders,
@@ -32,7 +33,7 @@ from core.services.sync.common import BatchTooLarge
 
 ROUTERS = (
     system.router, access.auth_router, catalog.router, prices.router, stock.router, companies.router,
-    contacts.router, contacts.managers_router, ledger.router, orders.router, invites.router,
+    contacts.router, contacts.managers_router, ledger.router, documents.router, orders.router, invites.router,
     conversations.router, demand.router, webhooks.router, access.keys_router, access.staff_router,
     access.audit_router,
 )

@@ -38,7 +38,7 @@ class OrderInvoice:
     file: StoredFile | None
 
 
-# Built once: the ledger's first invoice for the order, and the newest invoice file sent for it.
+# Built once: the ledger's first invoice for the order, and the invoice file sent (or sent again) last for it.
 _ENTRY = (
     select(LedgerEntry)
     .where(LedgerEntry.order_id == bindparam("order_id"), LedgerEntry.kind == LedgerKind.INVOICE)
@@ -49,7 +49,7 @@ _FILE = (
     select(Document)
     .where(Document.order_id == bindparam("order_id"), Document.company_id == bindparam("company_id"),
            Document.kind == DocumentKind.INVOICE)
-    .order_by(Document.created_at.desc(), Document.id.desc())
+    .order_by(Document.updated_at.desc(), Document.id.desc())
     .limit(1)
 )
 
