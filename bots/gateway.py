@@ -23,7 +23,7 @@ from core.bootstrap import Core
 from core.domain.access import Actor
 from core.messaging import Adapted, Inbound, SharedContact, Text, TextOut
 from core.services import conversations, inbound_updates, onboarding
-from core.services.conversations import ConversationView, IdentityView
+from core.services.conversations import ConversationStatus, ConversationView, IdentityView
 from dialogs.assembly import Engines
 from dialogs.engine import Engine, Present
 from dialogs.i18n import choose_locale, t
@@ -44,6 +44,14 @@ class Admission:
     actor: Actor
     preface: tuple[TextOut, ...] = ()  # e.g. "you are signed in" after a shared phone number
     recorded_update: int | None = None  # the row `inbound.raw_update` was recorded as (finished)
+
+
+# What a client sends to have the bot back while a manager has the conversation (the handover notice says so).
+BACK_TO_BOT = frozenset({"/start", "/menu", "/bot"})
+
+
+def _back_to_bot(inbound: Inbound) -> bool:
+    return isinstance(inbound.content, Text) and inbound.content.text.strip().casefold() in BACK_TO_BOT
 
 
 class Gateway:
@@ -110,8 +118,17 @@ class Gateway:
                 actor = await conversations.actor_for(session, identity)
             await uow.commit()
         if conversation.bot_is_silent:
-            return None
+            if not _back_to_bot(inbound):
+                return None
+            preface = (*preface, TextOut(t(choose_locale(identity.locale, actor.locale), "handover.back_to_bot")))
+            conversation = await self._hand_back(conversation)
         return Admission(inbound, identity, conversation, actor, preface, recorded)
+
+    async def _hand_back(self, conversation: ConversationView) -> ConversationView:
+        async with self.core.uow() as uow:
+            await conversations.hand_back(uow.session, conversation.id, now=self.core.clock.now())
+            await uow.commit()
+        return replace(conversation, status=ConversationStatus.BOT)
 
     async def _shared_contact(
         self, session: AsyncSession, content: SharedContact, identity: IdentityView

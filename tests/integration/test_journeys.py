@@ -426,6 +426,12 @@ async def test_a_manager_is_called_and_the_bot_goes_quiet(world: World, locale: 
     assert called
     assert await world.scalar(select(func.count()).select_from(Handover)) == 1
     assert await user.say(say(locale, "balance")) == ""  # the manager answers now
+    assert await user.say("/cancel") == ""  # nothing but the way back named in the notice wakes the bot
+    back = await user.say("/menu")
+    assert t(locale, "handover.back_to_bot") in back and t(locale, "menu.search") in back
+    handover = await world.scalar(select(Handover))
+    assert handover is not None and handover.closed_at is not None
+    assert ("Balance" if locale == "en" else "Баланс") in await user.say(say(locale, "balance"))
 
 
 @pytest.mark.parametrize("locale", LOCALES)
