@@ -18,6 +18,7 @@ from core.demo.history import OrderRecord
 from core.demo.rows import Rows
 from core.domain.money import to_money
 from core.models import LedgerEntry, OrderStatus
+from core.services.accounts import overdue_fifo
 
 PREPAYMENT_DUE_DAYS = 3
 KIND_ORDER = {"invoice": 0, "credit_note": 1, "payment": 2}
@@ -80,8 +81,6 @@ def _company_entries(
                 credited[record.id] = amount
                 entries.append(_Entry(company.id, "credit_note", amount, when, None, record.id,
                                       f"Damaged goods returned from order #{record.id}"))
-    if company.behaviour == "overdue" and not any(i.due_on and i.due_on < today for i in invoices):
-        invoices.insert(0, _overdue_invoice(rng, company, today))
     entries += invoices
     cutoff = today - dt.timedelta(days=rng.randint(company.payment_days + 5, company.payment_days + 40))
     for invoice in invoices:
@@ -90,6 +89,9 @@ def _company_entries(
         if paid_on is not None and amount > 0:
             entries.append(_Entry(company.id, "payment", amount, paid_on, None, invoice.order_id,
                                   f"Bank transfer for {_for(invoice)}"))
+    if company.behaviour == "overdue" and not _overdue(entries, company, today):
+        # Payments settle the oldest invoices first: one unpaid and past due is overdue whatever else is open.
+        entries.append(_overdue_invoice(rng, company, today))
     if company.behaviour == "advance":
         owed = sum((e.amount if e.kind == "invoice" else -e.amount for e in entries), Decimal(0))
         advance = max(owed, Decimal(0)) + Decimal(rng.randint(3, 25) * 10_000)
@@ -117,6 +119,13 @@ def _paid_on(
     if company.behaviour == "overdue" and invoice.occurred_on >= cutoff:
         return None
     return paid_on if paid_on < today else None
+
+
+def _overdue(entries: list[_Entry], company: CompanyInfo, today: dt.date) -> Decimal:
+    """What the company owes past due, as the account shows it (`accounts.overdue_fifo`)."""
+    rows = [LedgerEntry(id=n, kind=e.kind, amount=e.amount, occurred_on=e.occurred_on, due_on=e.due_on)
+            for n, e in enumerate(entries)]
+    return overdue_fifo(rows, company.payment_days, today)[0]
 
 
 def _overdue_invoice(rng: random.Random, company: CompanyInfo, today: dt.date) -> _Entry:

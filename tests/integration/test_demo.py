@@ -404,3 +404,16 @@ def test_every_family_names_all_its_attributes_in_both_languages() -> None:
             assert "{" not in fam.ru.format(*(o.ru for o in options))
             for axis_index in range(len(fam.axes)):
                 assert f"{{{axis_index}}}" in fam.en and f"{{{axis_index}}}" in fam.ru
+
+
+@pytest.mark.parametrize(("seed", "today"), [(42, dt.date(2026, 12, 1)), (42, TODAY), (7, dt.date(2026, 6, 30))])
+async def test_the_documented_debtor_has_overdue_invoices_whatever_the_seed(core: Core, seed: int,
+                                                                             today: dt.date) -> None:
+    await seed_demo_data(core.uow, seed=seed, products=100, companies=10, today=today)
+    async with core.uow() as uow:
+        company = await uow.session.scalar(
+            select(Company).join(Contact, Contact.company_id == Company.id).where(Contact.email == "buyer3@demo.b2bot"))
+        assert company is not None
+        entries = (await uow.session.scalars(select(LedgerEntry).where(LedgerEntry.company_id == company.id))).all()
+    overdue, oldest = accounts.overdue_fifo(entries, company.payment_days, today)
+    assert overdue > 0 and oldest is not None and oldest < today
