@@ -23,21 +23,29 @@ MAX_ROWS = 500
 MAX_PASTED_LINES = 200
 MAX_SKU_LENGTH = 64
 
-SKU_HEADERS = frozenset({"sku", "article", "item", "code", "product code", "артикул", "код", "код товара"})
-QUANTITY_HEADERS = frozenset({"quantity", "qty", "amount", "count", "количество", "кол-во", "колво", "кол."})
+SKU_HEADERS = frozenset({"sku", "article", "item", "code", "product code", "item code", "item no", "part number",
+                         "артикул", "арт", "код", "код товара"})
+# Not "amount": in a purchase order that is the money, and a price list's export would become its quantities.
+QUANTITY_HEADERS = frozenset({"quantity", "qty", "count", "order qty", "количество", "кол-во", "колво", "кол",
+                              "заказ"})
+_TOTAL = re.compile(r"(?:итог|всего|total)", re.IGNORECASE)
 CSV_ENCODINGS = ("utf-8-sig", "cp1251")
 CSV_DELIMITERS = ";,\t|"
 _XLSX_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _Row = tuple[int, Sequence[object]]  # (row number in the file, cells)
 
-# "A4-80 10", "A4-80;10", "A4-80, 10", "A4-80 x 10", "A4-80 - 10 шт", "10 x A4-80"
+# "A4-80 10", "A4-80;10", "A4-80, 10", "A4-80 x 10", "A4-80 - 10 шт", "A4-80: 10 packs.", "add 10 x A4-80"
 _SKU = r"[A-Za-z0-9][A-Za-z0-9._/-]*"
-_SEP = r"(?:\s*[;,\t]\s*|\s*[x×хX*]\s*|\s+-\s+|\s+)"
-_UNIT = r"(?:\s*(?:pcs|pc|шт\.?|уп\.?|кор\.?))?"
-_SKU_FIRST = re.compile(rf"^\s*(?P<sku>{_SKU}){_SEP}(?P<qty>\d+){_UNIT}\s*$", re.IGNORECASE)
-_QTY_FIRST = re.compile(rf"^\s*(?P<qty>\d+){_UNIT}\s*[x×хX*]\s*(?P<sku>{_SKU})\s*$", re.IGNORECASE)
-_ITEM_BREAK = re.compile(r"\s*[;,]\s+")  # between items written on one line
+_SEP = r"(?:\s*[;,:\t]\s*|\s*[x×хX*]\s*|\s*[-–—]\s+|\s+[–—]\s*|\s+)"
+_UNIT = r"(?:\s*[^\W\d_]{1,12}\.?)?"  # any word after the number: pcs, шт., packs, упаковок, рулонов
+_WORDS = r"(?:[^\W\d_]+[:,]?\s+){0,3}"  # a few words before the line: "pls add", "нужно:"
+_END = r"\s*[.!;,]?\s*$"
+_SKU_FIRST = re.compile(rf"^\s*{_WORDS}(?P<sku>{_SKU}){_SEP}(?P<qty>\d+){_UNIT}{_END}", re.IGNORECASE)
+_QTY_FIRST = re.compile(rf"^\s*{_WORDS}(?P<qty>\d+){_UNIT}(?:\s*[x×хX*]\s*|\s+)(?P<sku>{_SKU}){_END}",
+                        re.IGNORECASE)
+_ITEM_BREAK = re.compile(r"\s*[;,]\s+|\s+(?:and|и)\s+")  # between items written on one line
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,8 @@ def parse_pasted_list(text: str) -> PastedList | None:
     raw = [line for line in text.splitlines()]
     if len([line for line in raw if line.strip()]) == 1:
         raw = _ITEM_BREAK.split(text.strip())
-    numbered = [(i, line) for i, line in enumerate(raw, start=1) if line.strip()]
+    # A line without a digit ("Добрый день!", "thanks", a header) orders nothing and is not counted against the list.
+    numbered = [(i, line) for i, line in enumerate(raw, start=1) if any(ch.isdigit() for ch in line)]
     if len(numbered) < 2 or len(numbered) > MAX_PASTED_LINES:
         return None
     lines: list[OrderLineInput] = []
@@ -84,6 +93,7 @@ def parse_pasted_list(text: str) -> PastedList | None:
 
 def read_line(line: str) -> tuple[str, int] | None:
     """One "SKU qty" line ("A4-80 x 10", "10 x A4-80", "A4-80 - 10 шт") as (SKU, quantity), else None."""
+    line = line.translate(_DASHES)  # "A4–80" as Word and Outlook write it
     match = _SKU_FIRST.match(line) or _QTY_FIRST.match(line)
     if match is None:
         return None
@@ -195,6 +205,8 @@ def _lines(rows: Iterable[_Row]) -> tuple[OrderLineInput, ...]:
         raw = row[qty_col] if qty_col < len(row) else ""
         if not sku and not raw:
             continue
+        if any(_TOTAL.match(cell) for cell in row if not any(ch.isdigit() for ch in cell)):
+            continue  # "Итого;;60", ",Total,60": the sum of the rows above
         if not sku or len(sku) > MAX_SKU_LENGTH:
             raise InvalidInput("a row has no SKU", reason="no_sku", row=number)
         quantity = _whole_number(raw)
@@ -208,7 +220,7 @@ def _lines(rows: Iterable[_Row]) -> tuple[OrderLineInput, ...]:
 
 def _columns(header: Sequence[str]) -> tuple[int, int, bool]:
     """(SKU column, quantity column, whether the first row is a header)."""
-    names = [" ".join(cell.lower().replace("ё", "е").split()).rstrip(":") for cell in header]
+    names = [_header_name(cell) for cell in header]
     sku_col = next((i for i, name in enumerate(names) if name in SKU_HEADERS), None)
     qty_col = next((i for i, name in enumerate(names) if name in QUANTITY_HEADERS), None)
     if sku_col is not None and qty_col is not None:
@@ -221,6 +233,12 @@ def _columns(header: Sequence[str]) -> tuple[int, int, bool]:
     return 0, 1, _whole_number(header[1]) is None
 
 
+def _header_name(cell: str) -> str:
+    """A header cell as looked up: "Кол-во, шт" -> "кол-во", "Quantity (pcs)" -> "quantity", "Qty." -> "qty"."""
+    name = re.sub(r"\(.*?\)", " ", cell.lower().replace("ё", "е")).split(",", 1)[0]
+    return " ".join(name.replace("#", " ").replace("№", " ").split()).rstrip(":.")
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -231,7 +249,11 @@ def _cell(value: object) -> str:
 
 
 def _whole_number(raw: str) -> int | None:
-    text = raw.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    """"10", "10,0", "1 000", "1,000" or "1.000" (thousands), "10 шт"; None for anything else."""
+    text = re.sub(r"\s*[^\W\d_]+\.?$", "", raw.replace("\u00a0", "").replace(" ", ""))  # a unit after it
+    if re.fullmatch(r"\d{1,3}(?:[,.]\d{3})+", text):
+        text = text.replace(",", "").replace(".", "")
+    text = text.replace(",", ".")
     try:
         number = Decimal(text)
     except InvalidOperation:

@@ -30,11 +30,43 @@ def _reason(filename: str, data: bytes) -> str:
 
 
 def test_pasted_lines_in_every_common_shape_are_read_and_bad_lines_are_numbered() -> None:
-    pasted = parse_pasted_list("A4-80 10\nPEN-BL-1;5\n\nTON-85A, 2\nENV-C4 x 3\n4 x NB-A5\nwhat is this")
+    pasted = parse_pasted_list("A4-80 10\nPEN-BL-1;5\n\nTON-85A, 2\nENV-C4 x 3\n4 x NB-A5\nwhat is this 7\nthanks!")
     assert pasted is not None
     assert [(line.row, line.sku, line.quantity) for line in pasted.lines] == [
         (1, "A4-80", 10), (2, "PEN-BL-1", 5), (4, "TON-85A", 2), (5, "ENV-C4", 3), (6, "NB-A5", 4)]
-    assert pasted.unreadable == (7,)
+    assert pasted.unreadable == (7,)  # a line without a number ("thanks!") orders nothing and is not counted
+
+
+@pytest.mark.parametrize("text", [
+    "A4-80 10 упак\nPEN-BLUE 50 штук\nTAPE-48-66 6 рулонов",
+    "A4-80 — 10\nPEN-BLUE — 50\nTAPE-48-66 — 6",
+    "A4-80: 10\nPEN-BLUE: 50.\nTAPE-48-66: 6 packs",
+    "Добрый день!\nПрошу выставить счёт на:\nA4-80 - 10 уп\nPEN-BLUE - 50 шт\nTAPE-48-66 - 6 шт\nСпасибо",
+    "добрый день, нужно: A4-80 10, PEN-BLUE 50, TAPE-48-66 6, спасибо",
+    "pls add A4-80 10, PEN-BLUE 50 and 6 TAPE-48-66",
+    "A4\u201380 10\nPEN\u2014BLUE 50\nTAPE-48-66 6",
+    "Артикул;Кол-во\nA4-80;10\nPEN-BLUE;50\nTAPE-48-66;6",
+])
+def test_lists_as_people_write_them_are_read_whole(text: str) -> None:
+    pasted = parse_pasted_list(text)
+    assert pasted is not None
+    assert [(line.sku, line.quantity) for line in pasted.lines] == [("A4-80", 10), ("PEN-BLUE", 50), ("TAPE-48-66", 6)]
+    assert pasted.unreadable == ()
+
+
+@pytest.mark.parametrize("text", ["Q1 2026", "заказ 551", "statement for 01.03.2026 - 31.03.2026", "hello\nthanks"])
+def test_what_is_not_a_list_is_not_read_as_one(text: str) -> None:
+    assert parse_pasted_list(text) is None
+
+
+def test_file_headers_as_people_write_them_a_total_row_and_thousands_are_read() -> None:
+    data = "Item code;Description;Quantity (pcs);Amount\nA4-80;Paper;1,000;318000\nPEN-BLUE;Pens;10 шт;500\n"
+    data += "Итого;;1010;318500\n"
+    lines = parse_order_file("order.csv", data.encode())
+    assert [(line.sku, line.quantity) for line in lines] == [("A4-80", 1000), ("PEN-BLUE", 10)]
+    ru = parse_order_file("order.csv", "Артикул;Кол-во, шт\nA4-80;5\n".encode("cp1251"))
+    assert [(line.sku, line.quantity) for line in ru] == [("A4-80", 5)]
+    assert _reason("order.csv", b"sku,price,amount\nA4-80,300,3000\n") == "no_columns"  # amount is money
 
 
 def test_items_on_one_line_are_read_as_lines() -> None:
