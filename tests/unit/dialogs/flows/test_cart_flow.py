@@ -187,12 +187,13 @@ async def test_a_pasted_list_adds_the_good_lines_and_reports_the_bad_ones(
     core: Core, shop: Shop, chat_for: ChatMaker, locale: str
 ) -> None:
     chat = await chat_for(shop.actor, locale, NLU)
-    await chat.send("A4-80 10\nNOPE-1 5\nA4-90;3\nA4-80 x 2\nhello there")
+    await chat.send("A4-80 10\nNOPE-1 5\nA4-90;3\nA4-80 x 2\nhello there 5\nthanks!")
     assert chat.fake.calls == []  # never went to NLU
     report = chat.text
     assert await _lines(core) == {"A4-90": 3}
     assert "NOPE-1" in report and "5" in report
     assert ("Line 5" if locale == "en" else "Строка 5") in report
+    assert ("Line 6" if locale == "en" else "Строка 6") not in report  # no number in it: not an order line
     # 10 + 2 is not whole packs of 5: the second line should say 5
     assert ("A4-80 × 2: not a whole number of packs; 5 would do" if locale == "en" else "подойдёт 5") in report
 
