@@ -8,6 +8,7 @@ answers "already placed", creating nothing.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from decimal import Decimal
@@ -78,14 +79,31 @@ async def _ask_points(ctx: Ctx) -> Sequence[Outbound]:
 
 
 async def _check_points(answer: Answer, ctx: Ctx) -> Validation:
-    raw = (answer.choice or answer.text or "").strip()
     most = int(ctx.slots.get("_pts") or 0)
-    if not raw.isdigit() or not 0 <= int(raw) <= most:
+    points = _points_typed(answer.choice or answer.text or "", most)
+    if points is None or not 0 <= points <= most:
         return Reject("checkout.points.bad", {"points": most})
     async with ctx.services.uow() as uow:
-        await carts.set_points(uow.session, ctx.actor, int(raw), now=ctx.services.clock.now())
+        await carts.set_points(uow.session, ctx.actor, points, now=ctx.services.clock.now())
         await uow.commit()
-    return Accept(int(raw))
+    return Accept(points)
+
+
+def _points_typed(raw: str, most: int) -> int | None:
+    """A number of points as typed: "1000", "1 000", "1000 баллов", "спиши 1000"; "all" / "все" / "max" for the
+    most on offer, "no" / "нет" / "не надо" for none."""
+    typed = " ".join(raw.casefold().replace("ё", "е").strip(" .!").split())
+    if typed in _points_words("checkout.points.all_words"):
+        return most
+    if typed in _points_words("checkout.points.none_words"):
+        return 0
+    numbers = re.findall(r"\d[\d\u00a0 ]*", typed)
+    return int(re.sub(r"\D", "", numbers[0])) if len(numbers) == 1 else None
+
+
+@cache
+def _points_words(key: str) -> frozenset[str]:
+    return frozenset(w.strip() for locale in SUPPORTED_LOCALES for w in t(locale, key).casefold().split("|"))
 
 
 async def _ask_confirm(ctx: Ctx) -> Sequence[Outbound]:

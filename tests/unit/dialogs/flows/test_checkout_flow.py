@@ -135,6 +135,24 @@ async def test_points_are_offered_capped_and_spent(core: Core, shop: Shop, chat_
     assert (order.points_redeemed, order.total) == (900, 2100)
 
 
+@pytest.mark.parametrize(("typed", "spent"), [("all", 900), ("все", 900), ("no", 0), ("не надо", 0),
+                                              ("500 points", 500), ("спиши 500 баллов", 500)])
+async def test_points_are_spent_as_typed(core: Core, shop: Shop, chat_for: ChatMaker, locale: str, typed: str,
+                                         spent: int) -> None:
+    async with core.uow() as uow:
+        await Build(uow.session).loyalty(shop.company, 10_000)
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")  # 3,000: the 30 % cap is 900 points
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    await chat.send(typed)
+    assert rub(str(3000 - spent), locale) in chat.text
+    await chat.press(CONFIRM[locale])
+    order = (await _orders(core))[0]
+    assert (order.points_redeemed, order.total) == (spent, 3000 - spent)
+
+
 async def test_stock_that_ran_out_before_confirm_is_explained_and_nothing_is_placed(
     core: Core, shop: Shop, chat_for: ChatMaker, locale: str
 ) -> None:
