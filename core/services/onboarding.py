@@ -56,6 +56,20 @@ def validate_tax_id(raw: str) -> str:
     return digits
 
 
+def tax_id_in(text: str) -> str | None:
+    """The valid tax id written in a message ("ИНН 7707083893", "our INN is 7707-083-893, Romashka LLC"), if one."""
+    try:
+        return validate_tax_id(text)
+    except InvalidInput:
+        pass
+    for candidate in re.findall(r"(?<!\d)\d[\d \-–—.]{8,18}\d(?!\d)", text or ""):
+        try:
+            return validate_tax_id(candidate)
+        except InvalidInput:
+            continue
+    return None
+
+
 def _check_digit(digits: str, weights: tuple[int, ...]) -> int:
     return sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
 
@@ -88,15 +102,18 @@ class Reach:
 
 
 def read_reach(raw: str) -> Reach:
-    """A typed phone number or e-mail address; `InvalidInput` when it is neither."""
+    """A phone number or e-mail address, alone or in a few words ("тел 89161234567", "+7 916 123 45 67, Пётр",
+    "mail me at a@b.ru"); `InvalidInput` when there is neither."""
     text = (raw or "").strip()
     if "@" in text:
-        if len(text) > MAX_EMAIL or not _EMAIL.fullmatch(text):
+        email = next((w.strip(".,;:()<>") for w in text.split() if "@" in w), "")
+        if len(email) > MAX_EMAIL or not _EMAIL.fullmatch(email):
             raise InvalidInput("that is not an e-mail address", email=text[:60])
-        return Reach(email=text)
-    if re.search(r"[^\d\s+()\-.]", text):
+        return Reach(email=email)
+    numbers = re.findall(r"\+?\d[\d\s()\-.]{6,}\d", text)
+    if len(numbers) != 1:
         raise InvalidInput("that is neither a phone number nor an e-mail address", reach=text[:40])
-    return Reach(phone=normalize_phone(text))
+    return Reach(phone=normalize_phone(numbers[0]))
 
 
 async def identity_phone(session: AsyncSession, identity_id: int) -> str | None:

@@ -36,9 +36,8 @@ async def ask_tax_id(ctx: Ctx) -> Sequence[Outbound]:
 
 
 async def check_tax_id(answer: Answer, ctx: Ctx) -> Validation:
-    try:
-        tax_id = onboarding.validate_tax_id(answer.text or answer.choice or "")
-    except InvalidInput:
+    tax_id = onboarding.tax_id_in(answer.text or answer.choice or "")
+    if tax_id is None:
         return Reject("guest.access.invalid")
     async with ctx.services.uow() as uow:  # a phone the messenger gave is how the manager calls back
         ctx.slots["_phone"] = await onboarding.identity_phone(uow.session, ctx.services.identity_id) is not None
@@ -78,14 +77,30 @@ INVITE_CODE_ENTITY = "invite_code"
 # What `core.services.invites` issues (URL-safe base64 of random bytes): one long word of letters in both cases.
 # An SKU, however long, is in one case ("GLV-NIT-PF-XS-WHT-50-NTX", or typed in lower case).
 _CODE = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_CODE_MESSAGE_WORDS = 8
+
+
+def _code_in(text: str) -> str | None:
+    """The invite code in a short message ("вот код t-A-KObm…", the code with a full stop after it)."""
+    words = [w.strip(".,;:!?«»\"'()") for w in text.split()]
+    codes = [w for w in words if _CODE.fullmatch(w) and any(c.islower() for c in w) and any(c.isupper() for c in w)]
+    return codes[0] if len(codes) == 1 and len(words) <= _CODE_MESSAGE_WORDS else None
 
 
 def _recognize_code(text: str) -> Parse | None:
-    """An invite code pasted alone, without "enter invite code" first: the invite journey with that code."""
-    code = text.strip()
-    if not (_CODE.fullmatch(code) and any(c.islower() for c in code) and any(c.isupper() for c in code)):
+    """An invite code sent without "enter invite code" first, alone or in a few words: the invite journey with
+    that code."""
+    code = _code_in(text)
+    if code is None:
         return None
-    return Parse(INVITE_INTENT, 1.0, (Entity(INVITE_CODE_ENTITY, code, 0, len(code)),))
+    start = text.find(code)
+    return Parse(INVITE_INTENT, 1.0, (Entity(INVITE_CODE_ENTITY, code, start, start + len(code)),))
+
+
+async def check_code(answer: Answer, ctx: Ctx) -> Validation:
+    """The code in the answer; a message without one ("баланс") is not taken for a code."""
+    code = _code_in(answer.text or "")
+    return Accept(code) if code is not None else Reject("guest.invite.ask")
 
 
 
@@ -111,11 +126,11 @@ async def redeem_code(ctx: Ctx) -> Sequence[Outbound]:
 
 FLOWS: tuple[Flow[Services], ...] = (
     Flow[Services](name="access", title_key="guest.title_access", complete=record_access_request,
-                   steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest),
+                   steps=(Step[Services]("tax_id", ask_tax_id, check_tax_id, ask_if=_guest, from_message=True),
                           Step[Services]("reach", ask_reach, check_reach,
                                          ask_if=lambda ctx: _guest(ctx) and not ctx.slots.get("_phone"))),
                    intents=("request_access",), actions=("access",)),
     Flow[Services](name="invite", title_key="guest.title_invite", complete=redeem_code,
-                   steps=(Step[Services]("code", ask_code, entity=INVITE_CODE_ENTITY, ask_if=_guest),),
+                   steps=(Step[Services]("code", ask_code, check_code, entity=INVITE_CODE_ENTITY, ask_if=_guest),),
                    intents=(INVITE_INTENT,), actions=("invite",), recognize=_recognize_code),
 )

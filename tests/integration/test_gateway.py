@@ -139,6 +139,18 @@ async def test_a_guest_enters_an_invite_code_and_is_greeted_by_name_with_the_ful
     assert "600.00" in await guest.say("balance")
 
 
+async def test_an_invite_code_in_a_sentence_is_taken_and_a_word_at_the_code_question_is_not(
+    core: Core, gateway: Gateway, world: World
+) -> None:
+    async with core.uow() as uow:
+        invite = await invites.create_invite(uow.session, world.contact_a, now=core.clock.now())
+        await uow.commit()
+    waiting = ChatUser(gateway, user_id="guest-5")
+    await waiting.say("invite")
+    assert "invite code" in await waiting.say("balance")  # not taken for a code: asked again
+    assert "Welcome" in await ChatUser(gateway, user_id="guest-6").say(f"hello, here is my code {invite.token}.")
+
+
 async def test_a_guest_shares_their_own_phone_and_is_signed_in(core: Core, gateway: Gateway, world: World) -> None:
     guest = ChatUser(gateway, user_id="guest-2")
     reply = await guest.send(SharedContact(phone=world.phone_a, user_id_matches=True))

@@ -452,6 +452,21 @@ async def test_a_guest_asks_for_access_with_a_tax_id_and_a_lead_is_recorded(worl
     assert event is not None and event.payload["email"] == "Purchasing@Stroy-Snab.ru"
 
 
+@pytest.mark.parametrize(("locale", "first", "reach"), [
+    ("en", "hi, we need access, our INN is 7707083893", "tel +7 916 123-45-67, Peter"),
+    ("ru", "нужен доступ, наш ИНН 7707083893", "тел 89161234567"),
+])
+async def test_a_guest_gives_the_tax_id_with_the_request_and_the_phone_in_words(
+    world: World, locale: str, first: str, reach: str
+) -> None:
+    guest = world.user(locale, "wordy")
+    asked = await guest.say(first)  # the tax id is not asked for again
+    assert ("phone number or an e-mail" if locale == "en" else "телефона или адрес e-mail") in asked
+    await guest.say(reach)
+    lead = await world.scalar(select(Lead))
+    assert lead is not None and (lead.tax_id, lead.phone) == ("7707083893", "+79161234567")
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 async def test_a_guest_enters_an_invite_code_and_becomes_the_contact(world: World, locale: str) -> None:
     async with world.core.uow() as uow:
