@@ -189,7 +189,7 @@ def invoice_html(ctx: Ctx, invoice: invoices.OrderInvoice) -> bytes:
     facts = [ctx.t("orders.invoice.buyer", name=invoice.company_name, tax_id=invoice.company_tax_id or "—"),
              ctx.t("orders.invoice.order", id=str(order.id))]
     if invoice.due_on is not None:
-        facts.append(ctx.t("orders.invoice.due", date=format_date(invoice.due_on, ctx.locale)))
+        facts.append(ctx.t("orders.invoice.pay_by", date=format_date(invoice.due_on, ctx.locale)))
     totals = [ctx.t("orders.invoice.subtotal", amount=money(order.subtotal))]
     if order.discount:
         totals.append(ctx.t("orders.invoice.discount", amount=money(order.discount)))

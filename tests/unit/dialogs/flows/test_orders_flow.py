@@ -93,6 +93,7 @@ async def test_an_invoice_is_sent_from_the_ledger_or_as_the_accounting_systems_o
     page = document.data.decode()
     assert document.content_type.startswith("text/html") and entry.number in document.filename
     assert entry.number in page and "Paper A4 80 g/m2" in page and "3,000.00" in page
+    assert "<p>Pay by " in page and "<p>," not in page  # the caption's ", due …" suffix is not a paragraph
     await chat.send(f"invoice {not_yet.id}")
     assert chat.text.startswith(f"Order №{not_yet.id} has no invoice yet")
     await chat.send(f"invoice {filed.id}")
