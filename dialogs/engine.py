@@ -260,7 +260,8 @@ class _Run(Generic[S]):
             waiting = self.flow_of(frame).step(frame.step)
             if waiting is not None and waiting.free_text:
                 parse = await self.engine.parse(text, self.locale)
-                if self.meant_elsewhere(parse, waiting) and (routed := await self.route(parse)) is not None:
+                interrupts = not (waiting.takes and waiting.takes(text)) and self.meant_elsewhere(parse, waiting)
+                if interrupts and (routed := await self.route(parse)) is not None:
                     return routed
             entities = parse.entities if parse is not None else ()
             step_rejection = await self.try_step(Answer(text=text, content=self.turn.content, entities=entities))

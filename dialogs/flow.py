@@ -100,6 +100,8 @@ class Step(Generic[S]):
     A `free_text` step takes almost any text (a city, a search query), so a question asked instead of an
     answer ("what's my balance?") would pass its validator: NLU reads such text first, and a confident
     intent of another flow, with none of the step's `answer_entities` in it, is answered as an interruption.
+    Text the step `takes` is its answer whatever the NLU reads it as ("как обычно" at the delivery question is
+    the usual address, not "repeat my last order").
 
     A `from_message` step is offered the whole text that started the flow ("the statement for last month"),
     for answers no NLU entity carries; what it refuses there is simply asked.
@@ -113,6 +115,7 @@ class Step(Generic[S]):
     free_text: bool = False
     answer_entities: tuple[str, ...] = ()
     from_message: bool = False
+    takes: Callable[[str], bool] | None = None
 
     async def ask(self, ctx: FlowContext[S]) -> list[Outbound]:
         if isinstance(self.prompt, str):

@@ -38,7 +38,7 @@ from dialogs.flows.cart import (
     require_cart,
     require_member,
 )
-from dialogs.flows.delivery import QUOTE_ACTION, ask_destination, check_destination, option_step
+from dialogs.flows.delivery import QUOTE_ACTION, ask_destination, check_destination, option_step, takes_destination
 from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_number, t
 from dialogs.services import Services
 
@@ -283,7 +283,7 @@ CHECKOUT = Flow[Services](
     actions=(CHECKOUT_ACTION,),
     steps=[
         Step("dest", _ask_destination, _check_destination, ask_if=lambda ctx: not ctx.args, free_text=True,
-             answer_entities=("city",)),
+             answer_entities=("city",), takes=takes_destination),
         option_step(),
         Step("pts", _ask_points, _check_points,
              ask_if=lambda ctx: not ctx.args and int(ctx.slots.get("_pts") or 0) > 0),

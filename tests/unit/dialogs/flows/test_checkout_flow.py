@@ -17,11 +17,13 @@ from core.models import (
     Order,
     OrderStatus,
     PaymentTerms,
+    Product,
     StockLevel,
     StockReservation,
 )
 from core.services import cart as carts
 from dialogs.flow import Flow, FlowContext
+from dialogs.flows import orders
 from dialogs.i18n import t
 from dialogs.services import Services
 from dialogs.understanding import Entity, Parse
@@ -37,6 +39,11 @@ NLU = {
     "checkout": Parse("checkout", 0.95),
     "what's my balance?": Parse("balance", 0.97),
     "add 10 A4-80": Parse("add_to_cart", 0.95, (Entity("quantity", 10, 4, 6), Entity("sku", "A4-80", 7, 12))),
+    # Read as requests of their own, but at the delivery question they answer it.
+    "as usual": Parse("repeat_order", 0.95),
+    "как обычно": Parse("repeat_order", 0.95),
+    "pickup": Parse("delivery_quote", 0.9),
+    "самовывоз": Parse("delivery_quote", 0.9),
 }
 
 
@@ -151,6 +158,28 @@ async def test_points_are_spent_as_typed(core: Core, shop: Shop, chat_for: ChatM
     await chat.press(CONFIRM[locale])
     order = (await _orders(core))[0]
     assert (order.points_redeemed, order.total) == (spent, 3000 - spent)
+
+
+@pytest.mark.parametrize(("typed", "delivered"), [("as usual", True), ("как обычно", True), ("pickup", False),
+                                                  ("самовывоз", False)])
+async def test_the_delivery_question_takes_the_usual_address_and_pickup_in_words(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str, typed: str, delivered: bool
+) -> None:
+    chat = await chat_for(shop.actor, locale, NLU, extra=orders.FLOWS)  # with "repeat my last order" to go to
+    async with core.uow() as uow:
+        await Build(uow.session).order(shop.company, shop.contact, lines=[(shop.products["a4"], 5, "300")])
+        await uow.commit()
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.send(typed)
+    assert ("Kazan" in chat.text) is delivered  # the saved address's options, or straight past delivery
+    assert await _lines_of_cart(core) == {"A4-80": 10}  # not "repeat my last order"
+
+
+async def _lines_of_cart(core: Core) -> dict[str, int]:
+    async with core.uow() as uow:
+        rows = await uow.session.execute(select(Product.sku, CartLine.quantity).join(Product))
+        return {sku: quantity for sku, quantity in rows}
 
 
 async def test_stock_that_ran_out_before_confirm_is_explained_and_nothing_is_placed(
