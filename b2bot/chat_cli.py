@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Annotated, TextIO
 
 import typer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from bots.registry import ConsoleSender
 from core.bootstrap import Core, build_core
 from core.config import Settings, get_settings
 from core.errors import DomainError
+from core.migrate import head_revision
 from core.models import Contact, Product
 from core.services import conversations
 from core.services.onboarding import normalize_phone
@@ -102,10 +103,14 @@ async def check_database(core: Core) -> None:
     async with core.uow() as uow:
         try:
             has_products = await uow.session.scalar(select(Product.id).limit(1)) is not None
+            revision = await uow.session.scalar(text("SELECT version_num FROM alembic_version"))
         except DBAPIError:
             raise ChatSetupError(
                 "the database has no b2bot tables yet: run `b2bot migrate` (and `b2bot seed-demo` for a demo)"
             ) from None
+    if revision != head_revision():
+        raise ChatSetupError(f"the database schema ({revision}) is not this b2bot's ({head_revision()}): "
+                             "run `b2bot migrate`")
     if not has_products:
         typer.echo("the catalogue is empty: `b2bot seed-demo` fills it with a demo supplier", err=True)
 

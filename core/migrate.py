@@ -26,6 +26,15 @@ def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings), revision)
 
 
+def head_revision() -> str | None:
+    """The newest migration this code ships: a database at another revision needs `b2bot migrate`."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 async def upgrade_async(settings: Settings, revision: str = "head") -> None:
     # Alembic's env runs its own event loop, so it must run in a worker thread.
     await asyncio.to_thread(upgrade, settings, revision)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from core.bootstrap import Core
 from core.config import Settings
 from core.demo import DEMO_BUYER, DEMO_PREPAID_BUYER, seed_demo_data
+from core.migrate import upgrade
 from core.models import Order, Product
 
 B2BOT = str(Path(sys.executable).with_name("b2bot"))
@@ -75,6 +76,14 @@ def test_an_unmigrated_database_says_to_migrate(tmp_path: Path, nlu_cache: Path)
     result = chat(empty, nlu_cache, "balance\n")
     assert result.returncode == 1
     assert "b2bot migrate" in result.stderr
+
+
+def test_a_database_behind_the_latest_migration_says_to_migrate(tmp_path: Path, nlu_cache: Path) -> None:
+    behind = Settings(environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path / 'behind.sqlite3'}")
+    upgrade(behind, "0006")
+    result = chat(behind, nlu_cache, "balance\n")
+    assert result.returncode == 1
+    assert "(0006)" in result.stderr and "b2bot migrate" in result.stderr and "Traceback" not in result.stderr
 
 
 async def test_a_customer_searches_adds_to_the_cart_and_places_an_order(demo: Core, nlu_cache: Path) -> None:
