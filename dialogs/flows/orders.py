@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
-from core.errors import NotFound
+from core.errors import IllegalTransition, NotFound
 from core.messaging import Button, Buttons, DocumentOut, Outbound, TextOut, encode_payload
 from core.models import OrderStatus
 from core.services import invoices, orders
@@ -236,9 +236,13 @@ async def cancel_order(ctx: Ctx) -> Sequence[Outbound]:
         return [Buttons(ctx.t("orders.cancel.kept", id=str(order_id)),
                         [Button(ctx.t("notify.track_button"), encode_payload("track", order_id)), track])]
     services = ctx.services
-    async with services.uow() as uow:
-        change = await orders.cancel_order(uow, ctx.actor, order_id, services.settings, services.clock)
-        await uow.commit()
+    try:
+        async with services.uow() as uow:
+            change = await orders.cancel_order(uow, ctx.actor, order_id, services.settings, services.clock)
+            await uow.commit()
+    except IllegalTransition:  # it moved on (shipped, say) since its card was shown: said once, not asked again
+        return [Buttons(ctx.t("orders.cancel.too_late", id=str(order_id)),
+                        [Button(ctx.t("notify.track_button"), encode_payload("track", order_id)), track])]
     await orders.send(services.core.notifier, change.notifications)
     return [Buttons(ctx.t("orders.cancel.done", id=str(order_id)), [track, menu_button(ctx.locale)])]
 

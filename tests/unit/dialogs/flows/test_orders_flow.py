@@ -4,6 +4,7 @@ answer whether the order is another company's or no order at all."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from core.bootstrap import Core
 from core.domain.access import Actor
@@ -101,3 +102,23 @@ async def test_an_invoice_is_sent_from_the_ledger_or_as_the_accounting_systems_o
     assert (document.filename, document.data) == ("schet-77.pdf", b"%PDF-1.4")
     await chat.send("invoice 999999")
     assert chat.text.startswith("I can't find order №999999")
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_an_order_that_moved_on_since_its_card_is_not_cancelled_and_not_asked_again(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    async with core.uow() as uow:
+        order = await Build(uow.session).order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")])
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, _named(order.id), extra=orders.FLOWS)
+    await chat.send(f"заказ {order.id}")
+    await chat.press(t(locale, "orders.track.cancel_button"))
+    async with core.uow() as uow:  # shipped meanwhile
+        await uow.session.execute(update(Order).where(Order.id == order.id).values(status=OrderStatus.SHIPPED))
+        await uow.commit()
+    await chat.press(t(locale, "orders.cancel.confirm"))
+    assert t(locale, "orders.cancel.too_late", id=str(order.id)) in chat.text
+    assert t(locale, "orders.cancel.ask", id=str(order.id)) not in chat.text
+    async with core.uow() as uow:
+        assert (await uow.session.get(Order, order.id)).status == OrderStatus.SHIPPED
