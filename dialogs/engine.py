@@ -17,8 +17,9 @@ error's catalogue text. Other exceptions propagate to the caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Protocol
 
 from core.domain.access import Actor
@@ -93,6 +94,14 @@ class MenuItem:
 
     title_key: str
     payload: str
+
+
+# A dash Word or Outlook put inside a code ("A4‐80", "PEN–BLUE") is the hyphen the catalogue and the NLU know.
+_CODE_DASH = re.compile(r"(?<=[^\W_])[\u2010-\u2015\u2212](?=[^\W_])")
+
+
+def plain_dashes(text: str) -> str:
+    return _CODE_DASH.sub("-", text)
 
 
 @dataclass(slots=True)
@@ -222,6 +231,9 @@ class _Run(Generic[S]):
 
     async def dispatch(self, content: Content, choices: dict[str, str]) -> list[Outbound]:
         if isinstance(content, Text):
+            if (plain := plain_dashes(content.text)) != content.text:
+                content = Text(plain)
+                self.turn = replace(self.turn, content=content)
             payload = resolve_numbered_reply(content.text, choices)
             if payload is not None:
                 return await self.on_payload(payload)

@@ -459,3 +459,12 @@ async def test_a_bare_order_line_is_added_however_unsure_the_intent(
     assert chat.text.count(said) == 1 and "недопустимо" not in chat.text and "isn't allowed" not in chat.text
     await chat.press("5")
     assert await _lines(core) == {"A4-80": 20}
+
+
+@pytest.mark.parametrize("dash", ["\u2010", "\u2011", "\u2013", "\u2212"])
+async def test_a_dash_word_processors_put_in_an_sku_is_a_hyphen(
+    core: Core, shop: Shop, chat_for: ChatMaker, dash: str
+) -> None:
+    chat = await chat_for(shop.actor, "en", NLU)
+    await chat.send(f"10 x A4{dash}80")  # Word and Outlook turn "-" into these
+    assert await _lines(core) == {"A4-80": 10}
