@@ -13,7 +13,7 @@ from core.models import PaymentTerms
 from core.services import accounts
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
-from dialogs.i18n import format_date, format_money
+from dialogs.i18n import catalogue, format_date, format_money, t
 from dialogs.menus import guest_refusal
 from dialogs.periods import MAX_PERIOD_YEARS, named_period, period_refusal, typed_period
 from dialogs.services import Services
@@ -129,25 +129,41 @@ async def show_statement(ctx: Ctx) -> Sequence[Outbound]:
     document = DocumentOut(
         filename=f"statement_{start.isoformat()}_{end.isoformat()}.csv",
         content_type="text/csv",
-        data=statement_csv(statement),
+        data=statement_csv(statement, ctx.locale),
         caption=ctx.t("account.statement.caption", **period),
     )
     return [TextOut(text), document, Buttons(ctx.t("menu.title"), [menu_button(ctx.locale)])]
 
 
-def statement_csv(statement: accounts.Statement) -> bytes:
-    """The statement's lines as CSV (UTF-8 with a BOM, so spreadsheet programs read Cyrillic right)."""
+def statement_csv(statement: accounts.Statement, locale: str = "en") -> bytes:
+    """The statement's lines as CSV, UTF-8 with a BOM so spreadsheet programs read Cyrillic right. In Russian as
+    Russian Excel opens it: semicolons, decimal commas, dates as 31.03.2026, headers and kinds in Russian."""
+    russian = locale == "ru"
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["date", "kind", "number", "description", "debit", "credit", "balance", "currency"])
-    writer.writerow([statement.start.isoformat(), "opening", "", "", "", "", str(statement.opening_balance),
+    writer = csv.writer(out, delimiter=";" if russian else ",")
+
+    def day(value: dt.date) -> str:
+        return value.strftime("%d.%m.%Y") if russian else value.isoformat()
+
+    def amount(value: Decimal) -> str:
+        return str(value).replace(".", ",") if russian else str(value)
+
+    def kind(name: str) -> str:
+        key = f"account.statement.csv.kinds.{name}"
+        return t(locale, key) if key in catalogue(locale).entries else name
+
+    writer.writerow([t(locale, f"account.statement.csv.{column}") for column in _CSV_COLUMNS])
+    writer.writerow([day(statement.start), kind("opening"), "", "", "", "", amount(statement.opening_balance),
                      statement.currency])
     for line in statement.lines:
-        writer.writerow([line.occurred_on.isoformat(), line.kind, line.number, line.description or "",
-                         str(line.debit), str(line.credit), str(line.balance), statement.currency])
-    writer.writerow([statement.end.isoformat(), "closing", "", "", str(statement.total_debit),
-                     str(statement.total_credit), str(statement.closing_balance), statement.currency])
+        writer.writerow([day(line.occurred_on), kind(line.kind), line.number, line.description or "",
+                         amount(line.debit), amount(line.credit), amount(line.balance), statement.currency])
+    writer.writerow([day(statement.end), kind("closing"), "", "", amount(statement.total_debit),
+                     amount(statement.total_credit), amount(statement.closing_balance), statement.currency])
     return out.getvalue().encode("utf-8-sig")
+
+
+_CSV_COLUMNS = ("date", "kind", "number", "description", "debit", "credit", "balance", "currency")
 
 
 def _member(ctx: Ctx) -> bool:

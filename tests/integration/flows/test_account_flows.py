@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -73,8 +74,14 @@ async def test_statement_for_last_month_summarises_and_attaches_a_csv(core: Core
     assert texts["closing"] in reply
     assert user.last is not None
     document = next(m for m in user.last.messages if isinstance(m, DocumentOut))
-    rows = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["date", "kind", "number"] and rows[1][1] == "opening" and rows[-1][1] == "closing"
+    if locale == "en":
+        rows = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"))))
+        assert rows[0][:3] == ["date", "kind", "number"] and rows[1][1] == "opening" and rows[-1][1] == "closing"
+    else:  # as Russian Excel opens it: semicolons, decimal commas, Russian dates and words
+        rows = list(csv.reader(io.StringIO(document.data.decode("utf-8-sig")), delimiter=";"))
+        assert rows[0][:3] == ["Дата", "Документ", "Номер"]
+        assert rows[1][1] == "Сальдо начальное" and rows[-1][1] == "Сальдо конечное"
+        assert re.fullmatch(r"\d\d\.\d\d\.\d{4}", rows[1][0]) and "," in rows[-1][6] and "." not in rows[-1][6]
 
 
 @pytest.mark.parametrize(("locale", "request_"), [("en", "statement for last month"),
