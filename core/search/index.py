@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -409,7 +410,8 @@ class CatalogIndex:
         exact = None
         if kind == "any":
             exact = self._score_identifiers(query, scores)
-        if kind in ("any", "name"):
+        if kind == "name" or (kind == "any" and (scores.any() or not _CODE_TYPED.fullmatch(query.strip()))):
+            # An SKU as typed ("NOPE-1") that no SKU matches is not a name: its pieces ("1") would find hundreds.
             self._score_words(query, scores, in_category)
         if not query.strip() and in_category is not None:
             scores[:] = 1.0
@@ -561,6 +563,7 @@ class CatalogIndex:
 
 _MAX_IDENTIFIER_SCAN = 500  # characters of a message searched for an SKU or a barcode
 _AROUND_IDENTIFIERS = ".,;:!?()[]{}\"'«»“”"
+_CODE_TYPED = re.compile(r"(?=.*\d)[A-Z][A-Z0-9]*(?:[-./][A-Z0-9]+)+")  # an SKU as written: capitals, a dash, a digit
 
 
 def _has_digit(text: str) -> bool:

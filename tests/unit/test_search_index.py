@@ -69,6 +69,13 @@ def test_identifiers_outrank_words(index: CatalogIndex) -> None:
     assert index.search("4600000000017").exact_id == 10
 
 
+def test_an_sku_as_typed_that_no_sku_matches_finds_nothing_by_its_pieces(index: CatalogIndex) -> None:
+    assert index.search("NOPE-1").ids == []  # not every product with a "1" in its name
+    assert index.search("MOP-1").exact_id == 13
+    assert index.search("A4-8").ids[0] in (10, 12)  # a prefix of SKUs still lists them
+    assert index.search("mop 1").ids  # typed as words, it is a name search
+
+
 def test_sku_search_lists_prefixes_shortest_first(index: CatalogIndex) -> None:
     hits = index.search("a4-8", kind="sku")
     assert hits.ids[:2] == [10, 12] and hits.ids[-1] == 11 and hits.exact_id is None
