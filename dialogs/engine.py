@@ -311,9 +311,15 @@ class _Run(Generic[S]):
         return None
 
     async def on_upload(self, content: Content) -> list[Outbound]:
-        if self.state.current is not None and self.state.current.step is not None:
-            return await self.answer(Answer(content=content))
+        """A file for the waiting step, or the journey that takes such files: an order file sent while checkout
+        asks for a city is added to the cart (checkout then goes on), not dropped."""
         flow = self.engine.flows.for_upload(content)
+        if self.state.current is not None and self.state.current.step is not None:
+            refused = await self.try_step(Answer(content=content))
+            if refused is None:
+                return await self.advance()
+            if flow is None or flow.name == self.state.current.flow:
+                return await self.reprompt(refused) if isinstance(refused, Reject) else await self.advance()
         if flow is None:
             return [TextOut(self.t("engine.not_understood")), self.menu_message()]
         return await self.start(flow, first_answer=Answer(content=content))

@@ -468,3 +468,14 @@ async def test_a_dash_word_processors_put_in_an_sku_is_a_hyphen(
     chat = await chat_for(shop.actor, "en", NLU)
     await chat.send(f"10 x A4{dash}80")  # Word and Outlook turn "-" into these
     assert await _lines(core) == {"A4-80": 10}
+
+
+async def test_an_order_file_sent_while_checkout_asks_for_a_city_is_added_and_checkout_goes_on(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    chat = await chat_for(shop.actor, "en", {**NLU, "checkout": Parse("checkout", 0.95)})
+    await chat.send("10 x A4-80")
+    await chat.send("checkout")
+    await chat.send(_upload("order.csv", b"sku;qty\nA4-90;3\n"))
+    assert await _lines(core) == {"A4-80": 10, "A4-90": 3}  # not dropped for not being a city
+    assert "Back to checkout" in chat.text and "Where to deliver?" in chat.text
