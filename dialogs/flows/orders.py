@@ -86,6 +86,9 @@ async def check_order(answer: Answer, ctx: Ctx) -> Validation:
     return Accept(number) if number is not None else Reject("orders.track.bad_number")
 
 
+CARD_LINES = 10  # an order card lists this many of its lines, then says how many more
+
+
 def _needs_order(ctx: Ctx) -> bool:
     return not ctx.actor.is_guest and not ctx.args
 
@@ -105,9 +108,14 @@ async def show_tracking(ctx: Ctx) -> Sequence[Outbound]:
         ctx.t("orders.track.header", id=str(order.id), status=status_name(order.status, ctx.locale)),
         ctx.t("orders.track.total", total=format_money(order.total, order.currency, ctx.locale),
               count=len(order.lines)),
-        "",
-        ctx.t("orders.track.history"),
     ]
+    lines += [ctx.t("orders.track.line", name=line.name, sku=line.sku,
+                    quantity=format_quantity(Decimal(line.quantity), ctx.locale),
+                    total=format_money(line.line_total, order.currency, ctx.locale))
+              for line in order.lines[:CARD_LINES]]
+    if len(order.lines) > CARD_LINES:
+        lines.append(ctx.t("orders.track.more_lines", count=len(order.lines) - CARD_LINES))
+    lines += ["", ctx.t("orders.track.history")]
     lines.extend(ctx.t("orders.track.stage", at=format_date(stage.at, ctx.locale),
                        status=status_name(stage.status, ctx.locale)) for stage in tracking.stages)
     for shipment in tracking.shipments:

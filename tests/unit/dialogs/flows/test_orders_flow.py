@@ -122,3 +122,15 @@ async def test_an_order_that_moved_on_since_its_card_is_not_cancelled_and_not_as
     assert t(locale, "orders.cancel.ask", id=str(order.id)) not in chat.text
     async with core.uow() as uow:
         assert (await uow.session.get(Order, order.id)).status == OrderStatus.SHIPPED
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_an_order_card_lists_its_lines(core: Core, shop: Shop, chat_for: ChatMaker, locale: str) -> None:
+    async with core.uow() as uow:
+        order = await Build(uow.session).order(shop.company, shop.contact, lines=[
+            (shop.products["a4"], 10, "300"), (shop.products["film"], 4, "150")])
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, _named(order.id), extra=orders.FLOWS)
+    await chat.send(f"заказ {order.id}")
+    assert "(A4-80): 10" in chat.text and "(FILM-17): 4" in chat.text
+    assert ("2 lines:" if locale == "en" else "2 позиции:") in chat.text
