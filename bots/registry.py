@@ -5,6 +5,10 @@ notification from the locale catalogues in that identity's language, fits it to 
 logs it in the identity's conversation. A channel that fails to send is logged and the next identity tried.
 A channel with its own rules for proactive messages (`NotificationSender`: WhatsApp's templates outside the
 24-hour window) gets the notification itself too, and may hold it for later; the log says which (`Receipt`).
+
+`notify_identity` (`core.services.handover.IdentityNotifier`) is for a live conversation instead: a manager's reply
+goes to the one identity the client wrote from, as a conversation message, is never held, and a channel that
+refuses it (WhatsApp outside the window, a user who blocked the bot) is the caller's `DeliveryFailed`.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from sqlalchemy import select
 from bots.console.translate import CHANNEL as CONSOLE_CHANNEL
 from bots.console.translate import CONSOLE_CAPABILITIES, render
 from bots.fallback import adapt
+from core.errors import NotFound
 from core.messaging import ChannelCapabilities, Outbound
-from core.models import ChannelIdentity
+from core.models import ChannelIdentity, Contact
 from core.ports import Clock, Notification, SystemClock
 from core.services import conversations
+from core.services.handover import Delivery, DeliveryFailed
 from core.uow import UnitOfWorkFactory
 from dialogs.i18n import choose_locale
 from dialogs.notifications import render_notification
@@ -58,6 +64,14 @@ class NotificationSender(ChannelSender, Protocol):
 
     async def send_notification(self, external_id: str, notification: Notification,
                                 messages: Sequence[Outbound]) -> Receipt: ...
+
+
+@runtime_checkable
+class TurnSender(ChannelSender, Protocol):
+    """A sender that answers the ids the channel gave each message (WhatsApp: delivery statuses come back under
+    them)."""
+
+    async def send_turn(self, external_id: str, messages: Sequence[Outbound]) -> list[str | None]: ...
 
 
 class ConsoleSender:
@@ -116,6 +130,39 @@ class ChannelRegistry:
             return
         log.info("no reachable identity for contact %s; %s not delivered", notification.contact_id,
                  notification.kind)
+
+    async def notify_identity(self, identity_id: int, notification: Notification) -> Delivery:
+        """Send `notification` to one identity, in its language (else its contact's), as a conversation message;
+        what was sent, for the caller to log. `DeliveryFailed` when the channel does not take it."""
+        async with self._uow() as uow:
+            found = (await uow.session.execute(
+                select(ChannelIdentity, Contact.locale)
+                .outerjoin(Contact, Contact.id == ChannelIdentity.contact_id)
+                .where(ChannelIdentity.id == identity_id)
+            )).first()
+        if found is None:
+            raise NotFound("no such identity", identity_id=identity_id)
+        identity, contact_locale = found
+        sender = self._senders.get(identity.channel)
+        if sender is None:
+            raise DeliveryFailed(f"no {identity.channel} sender in this process: the message cannot be sent",
+                                 channel=identity.channel)
+        locale = choose_locale(identity.locale, contact_locale)
+        messages = adapt(render_notification(notification, locale), sender.capabilities, locale).messages
+        try:
+            if isinstance(sender, TurnSender):
+                ids = tuple(await sender.send_turn(identity.external_id, messages))
+            else:
+                await sender.send(identity.external_id, messages)
+                ids = ()
+        except RecipientUnreachable as error:
+            raise DeliveryFailed(f"the client cannot be reached on {identity.channel}: {error}",
+                                 channel=identity.channel, error=type(error).__name__) from error
+        except Exception as error:  # the channel's own refusal or outage, named to the caller and traced here
+            log.exception("sending %s to identity %s on %s failed", notification.kind, identity.id, identity.channel)
+            raise DeliveryFailed(f"{identity.channel} did not take the message: {type(error).__name__}: {error}",
+                                 channel=identity.channel, error=type(error).__name__) from error
+        return Delivery(identity.channel, tuple(conversations.describe_outbound(m) for m in messages), ids)
 
     async def _reachable(self, contact_id: int) -> list[ChannelIdentity]:
         if not self._senders:

@@ -1,5 +1,6 @@
-"""Proactive messages (order status, approval requests, back in stock, manager replies) as neutral messages,
-rendered from the locale catalogues in the recipient's language; the channel registry sends them."""
+"""Proactive messages (order status, approval requests, back in stock, manager replies, the hand-back to the bot)
+as neutral messages, rendered from the locale catalogues in the recipient's language; the channel registry sends
+them."""
 
 from __future__ import annotations
 
@@ -45,6 +46,8 @@ def render_notification(notification: Notification, locale: str) -> list[Outboun
         if manager:
             return [TextOut(t(locale, "notify.manager_reply", manager=str(manager), text=text))]
         return [TextOut(t(locale, "notify.manager_reply_anonymous", text=text))]
+    if kind == "handed_back":
+        return [TextOut(t(locale, "handover.back_to_bot"))]
     free_text = data.get("text")
     return [TextOut(str(free_text) if free_text else t(locale, "notify.generic"))]
 
