@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import cache
 
 from core.errors import IllegalTransition, NotFound
 from core.messaging import Button, Buttons, DocumentOut, Outbound, TextOut, encode_payload
@@ -14,7 +15,7 @@ from core.services import invoices, orders
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.flows.approvals import decision_buttons
-from dialogs.i18n import catalogue, format_date, format_money, format_quantity
+from dialogs.i18n import SUPPORTED_LOCALES, catalogue, format_date, format_money, format_quantity, t
 from dialogs.menus import guest_refusal
 from dialogs.services import Services
 
@@ -82,8 +83,32 @@ async def ask_order(ctx: Ctx) -> Sequence[Outbound]:
 
 
 async def check_order(answer: Answer, ctx: Ctx) -> Validation:
+    """An order by its number, or by its place: "my last order", "статус последнего заказа", "позапрошлый"."""
     number = parse_order_number(answer.choice or answer.text or "")
-    return Accept(number) if number is not None else Reject("orders.track.bad_number")
+    if number is not None:
+        return Accept(number)
+    back = _orders_back(answer.text or "")
+    if back is not None and not ctx.actor.is_guest:
+        async with ctx.services.uow() as uow:
+            page = await orders.list_orders(uow.session, ctx.actor, limit=1, offset=back)
+        if page.items:
+            return Accept(page.items[0].id)
+    return Reject("orders.track.bad_number")
+
+
+def _orders_back(text: str) -> int | None:
+    """How many orders back a message points (0: the last one, 1: the one before), or None when it names none."""
+    words = set(re.findall(r"[^\W\d_]+", text.casefold().replace("ё", "е")))
+    if words & _order_words("orders.track.previous_words") or {"before", "last"} <= words:
+        return 1  # "позапрошлый", "the one before last"
+    if words & _order_words("orders.track.last_words"):
+        return 0
+    return None
+
+
+@cache
+def _order_words(key: str) -> frozenset[str]:
+    return frozenset(w.strip() for locale in SUPPORTED_LOCALES for w in t(locale, key).casefold().split("|"))
 
 
 CARD_LINES = 10  # an order card lists this many of its lines, then says how many more

@@ -134,3 +134,21 @@ async def test_an_order_card_lists_its_lines(core: Core, shop: Shop, chat_for: C
     await chat.send(f"заказ {order.id}")
     assert "(A4-80): 10" in chat.text and "(FILM-17): 4" in chat.text
     assert ("2 lines:" if locale == "en" else "2 позиции:") in chat.text
+
+
+@pytest.mark.parametrize(("locale", "text", "back"), [
+    ("en", "where is my last order", 0), ("ru", "статус последнего заказа", 0),
+    ("en", "track the order before last", 1), ("ru", "где позапрошлый заказ", 1),
+])
+async def test_an_order_named_by_its_place_is_tracked(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str, text: str, back: int
+) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        older = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")])
+        newer = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 5, "300")])
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, {text: Parse("track_order", 0.9)}, extra=orders.FLOWS)
+    await chat.send(text)
+    meant = (newer, older)[back]
+    assert t(locale, "orders.track.header", id=str(meant.id), status="").rstrip(" —") in chat.text
