@@ -20,10 +20,14 @@ def render_notification(notification: Notification, locale: str) -> list[Outboun
     kind = notification.kind
     if kind == "order_status":
         order_id = _int(data.get("order_id"))
-        lines = [t(locale, "notify.order_status", order_id=str(order_id),
-                   status=status_name(str(data.get("status") or ""), locale))]
+        status = str(data.get("status") or "")
+        key = ("notify.order_turned_down" if status == "cancelled" and data.get("previous") == "awaiting_approval"
+               else "notify.order_status")
+        lines = [t(locale, key, order_id=str(order_id), status=status_name(status, locale))]
+        if data.get("note"):
+            lines.append(t(locale, "notify.order_note", note=str(data["note"])[:500]))
         eta = _date(data.get("eta"))
-        if eta is not None:
+        if eta is not None and status not in ("cancelled", "delivered"):  # no delivery date for what won't come
             lines.append(t(locale, "notify.order_eta", date=format_date(eta, locale)))
         points = _int(data.get("points_accrued"))
         if points:

@@ -118,3 +118,13 @@ async def test_an_approver_of_another_company_cannot_see_or_decide(core: Core, c
     reply = await press(await person(core, stranger.id, "en"), APPROVE_ACTION, company.order)
     assert t("en", "errors.not_found") in reply
     assert await status_of(core, company.order) == OrderStatus.AWAITING_APPROVAL
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_buyers_notice_of_a_turned_down_order_says_so_with_the_comment_and_no_delivery_date(locale: str) -> None:
+    notice = Notification(1, "order_status", {"order_id": 552, "status": "cancelled", "previous": "awaiting_approval",
+                                              "eta": "2026-12-02", "note": "too expensive"})
+    [message] = render_notification(notice, locale)
+    text = message.text if isinstance(message, Buttons) else ""
+    assert t(locale, "notify.order_turned_down", order_id="552") in text
+    assert "too expensive" in text and "2026" not in text  # no expected delivery for a cancelled order
