@@ -353,6 +353,11 @@ def overdue_fifo(
     return to_money(overdue), oldest
 
 
+async def overdue_of(session: AsyncSession, company: Company, today: dt.date) -> Decimal:
+    """What the company owes past due today (`overdue_fifo`)."""
+    return overdue_fifo(await _entries(session, company.id), company.payment_days, today)[0]
+
+
 async def _entries(session: AsyncSession, company_id: int) -> list[LedgerEntry]:
     return list(await session.scalars(_ENTRIES, {"company_id": company_id}))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -234,6 +234,7 @@ class CheckoutPreview:
     needs_approval: bool
     advance: Decimal = Decimal(0)  # prepayment terms: paid ahead and not yet spent, which goes towards the order
     credit_terms: bool = False  # the company buys on credit (an order over the available credit is prepaid)
+    overdue: Decimal = Decimal(0)  # owed past due (the summary says so; placing the order does not depend on it)
 
 
 async def preview(
@@ -242,7 +243,8 @@ async def preview(
     """The checkout summary's figures, decided by the same rules `place_order` applies."""
     contents = await carts.load(session, actor)
     view = await carts.priced(session, contents, settings, now, locale=actor.locale)
-    return await _terms(session, contents.company, view)
+    terms = await _terms(session, contents.company, view)
+    return replace(terms, overdue=await accounts.overdue_of(session, contents.company, now.date()))
 
 
 async def _terms(session: AsyncSession, company: Company, view: carts.CartView) -> CheckoutPreview:

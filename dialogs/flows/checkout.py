@@ -180,6 +180,8 @@ def _summary(ctx: Ctx, checkout: orders.CheckoutPreview, key: str, *, in_step: b
         rows.append(ctx.t("checkout.payment.prepayment"))
     if checkout.needs_approval:
         rows.append(ctx.t("checkout.summary.needs_approval"))
+    if checkout.overdue > 0:
+        rows.append(ctx.t("checkout.summary.overdue", amount=money(ctx, checkout.overdue, currency)))
     confirm = Button(ctx.t("checkout.confirm"), encode_payload(CHECKOUT_ACTION, key, str(view.total)))
     buttons = [confirm]
     if in_step:

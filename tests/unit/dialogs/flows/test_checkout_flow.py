@@ -255,3 +255,18 @@ async def test_a_typed_confirmation_places_the_order(
     assert t(locale, "checkout.confirm_hint") in chat.text and await _orders(core) == []
     await chat.send("Confirm." if locale == "en" else "Подтверждаю!")
     assert len(await _orders(core)) == 1
+
+
+async def test_the_summary_warns_of_overdue_debt_and_the_order_is_still_placed(
+    core: Core, shop: Shop, chat_for: ChatMaker, locale: str
+) -> None:
+    async with core.uow() as uow:
+        await Build(uow.session).ledger(shop.company, LedgerKind.INVOICE, "4000", due_in_days=-10)  # 10 days late
+        await uow.commit()
+    chat = await chat_for(shop.actor, locale, NLU)
+    await chat.send("add 10 A4-80")
+    await chat.send("checkout")
+    await chat.press(NO_DELIVERY[locale])
+    assert t(locale, "checkout.summary.overdue", amount=rub("4000", locale)) in chat.text
+    await chat.press(CONFIRM[locale])
+    assert len(await _orders(core)) == 1
