@@ -8,7 +8,7 @@ from core.messaging import Buttons, Outbound
 from core.services import loyalty
 from dialogs.engine import menu_button
 from dialogs.flow import Flow, FlowContext
-from dialogs.i18n import catalogue, format_date, format_money
+from dialogs.i18n import catalogue, format_date, format_money, t
 from dialogs.menus import guest_refusal
 from dialogs.services import Services
 
@@ -34,16 +34,20 @@ async def show_loyalty(ctx: Ctx) -> Sequence[Outbound]:
     if history:
         lines.append(ctx.t("loyalty.history"))
         lines.extend(ctx.t("loyalty.history_line", date=format_date(item.occurred_at.date(), ctx.locale),
-                           points=f"{item.points:+d}", kind=_kind(item.kind, ctx.locale)) for item in history)
+                           points=f"{item.points:+d}", kind=_kind(item, ctx.locale)) for item in history)
     else:
         lines.append(ctx.t("loyalty.no_history"))
     return [Buttons("\n".join(lines), [menu_button(ctx.locale)])]
 
 
-def _kind(kind: str, locale: str) -> str:
+def _kind(item: loyalty.LoyaltyHistoryItem, locale: str) -> str:
+    """What a movement was, with its order: "spent on order №519"; points given back for a cancelled order are
+    a redemption of a negative amount, and say "returned"."""
+    kind = "refund" if item.kind == "redemption" and item.points > 0 else item.kind
     key = f"loyalty.kind.{kind}"
     texts = catalogue(locale)
-    return texts.text(key if key in texts.entries else "loyalty.kind.other")
+    text = texts.text(key if key in texts.entries else "loyalty.kind.other")
+    return t(locale, "loyalty.for_order", kind=text, id=str(item.order_id)) if item.order_id else text
 
 
 FLOWS: tuple[Flow[Services], ...] = (

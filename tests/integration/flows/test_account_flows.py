@@ -13,7 +13,8 @@ import pytest
 from bots.gateway import Gateway
 from core.bootstrap import Core
 from core.messaging import DocumentOut
-from core.models import LedgerKind
+from core.models import Company as CompanyModel
+from core.models import Contact, LedgerKind, LoyaltyKind
 from core.services import conversations
 from dialogs.periods import named_period, period_refusal, typed_period
 from tests.factories import Build
@@ -119,6 +120,27 @@ def test_named_periods_cover_this_month_last_month_and_the_quarter() -> None:
 async def test_loyalty_shows_points_and_history(core: Core, account: Account, locale: str) -> None:
     reply = await (await user_in(core, account.contact_id, locale)).say(TEXTS[locale]["points"])
     assert "120" in reply and "+120" in reply
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+async def test_loyalty_history_names_the_order_and_points_given_back_say_returned(
+    core: Core, account: Account, locale: str
+) -> None:
+    async with core.uow() as uow:
+        contact = await uow.session.get(Contact, account.contact_id)
+        assert contact is not None
+        company = await uow.session.get(CompanyModel, contact.company_id)
+        assert company is not None
+        build = Build(uow.session)
+        spent = await build.loyalty(company, -50, kind=LoyaltyKind.REDEMPTION)
+        given_back = await build.loyalty(company, 50, kind=LoyaltyKind.REDEMPTION)
+        order = await build.order(company, contact, lines=[])
+        spent.order_id = given_back.order_id = order.id
+        await uow.commit()
+    reply = await (await user_in(core, account.contact_id, locale)).say(TEXTS[locale]["points"])
+    returned, used = (("returned", "spent") if locale == "en" else ("возвращено", "списано"))
+    order_word = "order" if locale == "en" else "заказ"
+    assert f"+50 ({returned}, {order_word} №{order.id})" in reply and f"-50 ({used}, {order_word} №{order.id})" in reply
 
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
