@@ -55,8 +55,15 @@ async def show_orders(ctx: Ctx) -> Sequence[Outbound]:
     if ctx.actor.is_guest:
         return guest_refusal(ctx.locale)
     offset = int(ctx.args[0]) if ctx.args and ctx.args[0].isdigit() else 0
+    pending: list[Button] = []
     async with ctx.services.uow() as uow:
         page = await orders.list_orders(uow.session, ctx.actor, limit=PAGE, offset=offset)
+        if offset == 0 and ctx.actor.role in orders.APPROVER_ROLES:  # what waits for this approver, first
+            waiting = await orders.list_orders(uow.session, ctx.actor, status=OrderStatus.AWAITING_APPROVAL,
+                                               limit=PAGE)
+            pending = [Button(ctx.t("orders.list.to_approve", id=str(item.id),
+                                    total=format_money(item.total, item.currency, ctx.locale)),
+                              encode_payload("track", item.id)) for item in waiting.items]
     if not page.items:
         return [Buttons(ctx.t("orders.list.empty"), [menu_button(ctx.locale)])]
     buttons = [
@@ -69,7 +76,9 @@ async def show_orders(ctx: Ctx) -> Sequence[Outbound]:
         buttons.append(Button(ctx.t("orders.list.more"), encode_payload("orders", offset + PAGE)))
     buttons.append(menu_button(ctx.locale))
     header = ctx.t("orders.list.header", first=offset + 1, last=offset + len(page.items), total=page.total)
-    return [Buttons(header, buttons)]
+    if pending:
+        header = ctx.t("orders.list.awaiting_you", count=len(pending)) + "\n" + header
+    return [Buttons(header, [*pending, *buttons])]
 
 
 # Tracking -----------------------------------------------------------------------------------------

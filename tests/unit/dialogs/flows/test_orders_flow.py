@@ -152,3 +152,24 @@ async def test_an_order_named_by_its_place_is_tracked(
     await chat.send(text)
     meant = (newer, older)[back]
     assert t(locale, "orders.track.header", id=str(meant.id), status="").rstrip(" —") in chat.text
+
+
+async def test_an_approvers_order_list_puts_what_waits_for_approval_first(
+    core: Core, shop: Shop, chat_for: ChatMaker
+) -> None:
+    async with core.uow() as uow:
+        build = Build(uow.session)
+        approver = await build.contact(shop.company, role=ContactRole.APPROVER)
+        waiting = await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 10, "300")],
+                                    status=OrderStatus.AWAITING_APPROVAL)
+        await build.order(shop.company, shop.contact, lines=[(shop.products["a4"], 5, "300")])
+        await uow.commit()
+    mine = {"my orders": Parse("my_orders", 0.95)}
+    buyer = await chat_for(shop.actor, "en", mine, extra=orders.FLOWS)
+    await buyer.send("my orders")
+    assert not any(title.startswith("✋") for title in buyer.titles)  # a buyer approves nothing
+    who = Actor(approver.id, shop.company.id, ContactRole.APPROVER, "en")
+    chat = await chat_for(who, "en", mine, extra=orders.FLOWS)
+    await chat.send("my orders")
+    assert chat.text.startswith("1 order waits for your approval")
+    assert chat.titles[0].startswith(f"✋ Approve №{waiting.id}")
