@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import zipfile
 from dataclasses import dataclass
+from functools import cache
 
 import pytest
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
 NOW = dt.datetime(2030, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 
+@cache  # one workbook: a workbook saved again carries a new timestamp, so its bytes differ
 def xlsx() -> bytes:
     out = io.BytesIO()
     book = Workbook()
