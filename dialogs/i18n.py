@@ -291,3 +291,15 @@ def format_date(value: dt.date | dt.datetime, locale: str, tz: dt.tzinfo = dt.UT
         local = value.astimezone(tz)
         return f"{local.day} {_MONTHS[lang][local.month - 1]} {local.year}, {local:%H:%M}"
     return f"{value.day} {_MONTHS[lang][value.month - 1]} {value.year}"
+
+
+def typed(text: str) -> str:
+    """A typed answer as the word lists compare it: case, ё/е, outer punctuation and extra spaces do not count."""
+    return " ".join(text.casefold().replace("ё", "е").strip(" .!").split())
+
+
+@cache
+def typed_words(key: str) -> frozenset[str]:
+    """A catalogue's "a|b|c" list of what people type for one answer ("все|all|max"), every language's, each as
+    `typed` reads a message."""
+    return frozenset(typed(word) for locale in SUPPORTED_LOCALES for word in t(locale, key).split("|"))

@@ -39,7 +39,7 @@ from dialogs.flows.cart import (
     require_member,
 )
 from dialogs.flows.delivery import QUOTE_ACTION, ask_destination, check_destination, option_step, takes_destination
-from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_number, t
+from dialogs.i18n import SUPPORTED_LOCALES, format_date, format_number, t, typed, typed_words
 from dialogs.services import Services
 
 SUMMARY_LINES = 10
@@ -92,18 +92,13 @@ async def _check_points(answer: Answer, ctx: Ctx) -> Validation:
 def _points_typed(raw: str, most: int) -> int | None:
     """A number of points as typed: "1000", "1 000", "1000 баллов", "спиши 1000"; "all" / "все" / "max" for the
     most on offer, "no" / "нет" / "не надо" for none."""
-    typed = " ".join(raw.casefold().replace("ё", "е").strip(" .!").split())
-    if typed in _points_words("checkout.points.all_words"):
+    answer = typed(raw)
+    if answer in typed_words("checkout.points.all_words"):
         return most
-    if typed in _points_words("checkout.points.none_words"):
+    if answer in typed_words("checkout.points.none_words"):
         return 0
-    numbers = re.findall(r"\d[\d\u00a0 ]*", typed)
+    numbers = re.findall(r"\d[\d\u00a0 ]*", answer)
     return int(re.sub(r"\D", "", numbers[0])) if len(numbers) == 1 else None
-
-
-@cache
-def _points_words(key: str) -> frozenset[str]:
-    return frozenset(w.strip() for locale in SUPPORTED_LOCALES for w in t(locale, key).casefold().split("|"))
 
 
 async def _ask_confirm(ctx: Ctx) -> Sequence[Outbound]:
@@ -121,8 +116,7 @@ async def _check_confirm(answer: Answer, ctx: Ctx) -> Validation:
     if answer.choice == "d":
         ctx.slots.pop("opt", None)
         return Goto("dest")
-    typed = " ".join((answer.text or "").casefold().replace("ё", "е").strip(" .!").split())
-    if typed in _confirm_words():
+    if typed(answer.text or "") in _confirm_words():
         return Accept(ctx.slots["key"])
     return Reject("checkout.confirm_hint")
 
@@ -131,11 +125,8 @@ async def _check_confirm(answer: Answer, ctx: Ctx) -> Validation:
 def _confirm_words() -> frozenset[str]:
     """What a typed confirmation may say, in either language ("yes", "confirm", "подтверждаю"): on WhatsApp and
     in the console people type rather than tap."""
-    words = {t(locale, key).casefold().replace("ё", "е") for locale in SUPPORTED_LOCALES
-             for key in ("common.yes", "checkout.confirm")}
-    for locale in SUPPORTED_LOCALES:
-        words |= {w.strip().casefold().replace("ё", "е") for w in t(locale, "checkout.confirm_words").split("|")}
-    return frozenset(words)
+    buttons = {typed(t(locale, key)) for locale in SUPPORTED_LOCALES for key in ("common.yes", "checkout.confirm")}
+    return typed_words("checkout.confirm_words") | buttons
 
 
 # The summary --------------------------------------------------------------------------------------

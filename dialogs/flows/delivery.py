@@ -7,7 +7,6 @@ Checkout asks for delivery with the same two steps: `destination_step` and `opti
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from core.carriers import place_key
 from core.carriers.pickup import PICKUP_CARRIER
@@ -22,7 +21,7 @@ from core.uow import UnitOfWork
 from dialogs.engine import cancel_button
 from dialogs.flow import Accept, Answer, Flow, Goto, Reject, Step, Validation
 from dialogs.flows.cart import CartEmpty, Ctx, cart_button, checkout_button, money, require_cart, require_member
-from dialogs.i18n import SUPPORTED_LOCALES, format_number, t
+from dialogs.i18n import format_number, typed, typed_words
 from dialogs.services import Services
 
 QUOTE_ACTION = "quote"
@@ -59,10 +58,10 @@ async def ask_destination(ctx: Ctx, *, in_checkout: bool = False, view: CartView
 
 async def check_destination(answer: Answer, ctx: Ctx, *, in_checkout: bool = False) -> Validation:
     if answer.choice is None and answer.text:
-        typed = _typed(answer.text)
-        if in_checkout and typed in _words("delivery.pickup_words"):
+        said = typed(answer.text)
+        if in_checkout and said in typed_words("delivery.pickup_words"):
             answer = Answer(choice=NO_DELIVERY)  # "самовывоз", "we'll pick it up": the button's meaning
-        elif (saved := await _saved_address_named(ctx, typed)) is not None:
+        elif (saved := await _saved_address_named(ctx, said)) is not None:
             return Accept(f"a{saved}")
     if answer.choice is not None:
         if answer.choice.startswith("a") and answer.choice[1:].isdigit():
@@ -87,28 +86,19 @@ async def check_destination(answer: Answer, ctx: Ctx, *, in_checkout: bool = Fal
     return _doubted(ctx, city) if named is None else Accept(f"c:{city}")
 
 
-def _typed(text: str) -> str:
-    return " ".join(text.casefold().replace("ё", "е").strip(" .!").split())
-
-
-@cache
-def _words(key: str) -> frozenset[str]:
-    return frozenset(_typed(w) for locale in SUPPORTED_LOCALES for w in t(locale, key).split("|"))
-
-
-async def _saved_address_named(ctx: Ctx, typed: str) -> int | None:
+async def _saved_address_named(ctx: Ctx, said: str) -> int | None:
     """The saved address a typed answer means: "to the office", "как обычно" (the default), or a word of an
     address's label ("warehouse" for "Warehouse: Kazan")."""
-    if not typed or ctx.actor.is_guest:
+    if not said or ctx.actor.is_guest:
         return None
-    usual = typed in _words("delivery.saved_words")
-    if not usual and len(typed) < 4:
+    usual = said in typed_words("delivery.saved_words")
+    if not usual and len(said) < 4:
         return None
     async with ctx.services.uow() as uow:
         addresses = await delivery.saved_addresses(uow.session, ctx.actor, limit=ADDRESS_BUTTONS)
     if usual:
         return addresses[0].id if addresses else None
-    named = [a for a in addresses if typed in _typed(a.label)]
+    named = [a for a in addresses if said in typed(a.label)]
     return named[0].id if len(named) == 1 else None
 
 
@@ -137,8 +127,8 @@ def destination_step(*, in_checkout: bool = False) -> Step[Services]:
 
 def takes_destination(text: str) -> bool:
     """What the destination question answers whatever the NLU makes of it: the usual address, pickup."""
-    typed = _typed(text)
-    return typed in _words("delivery.saved_words") or typed in _words("delivery.pickup_words")
+    said = typed(text)
+    return said in typed_words("delivery.saved_words") or said in typed_words("delivery.pickup_words")
 
 
 # The options --------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import html
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import cache
 
 from core.errors import IllegalTransition, NotFound
 from core.messaging import Button, Buttons, DocumentOut, Outbound, TextOut, encode_payload
@@ -15,7 +14,7 @@ from core.services import invoices, orders
 from dialogs.engine import cancel_button, menu_button
 from dialogs.flow import Accept, Answer, Flow, FlowContext, Reject, Step, Validation
 from dialogs.flows.approvals import decision_buttons
-from dialogs.i18n import SUPPORTED_LOCALES, catalogue, format_date, format_money, format_quantity, t
+from dialogs.i18n import catalogue, format_date, format_money, format_quantity, typed_words
 from dialogs.menus import guest_refusal
 from dialogs.services import Services
 
@@ -108,16 +107,12 @@ async def check_order(answer: Answer, ctx: Ctx) -> Validation:
 def _orders_back(text: str) -> int | None:
     """How many orders back a message points (0: the last one, 1: the one before), or None when it names none."""
     words = set(re.findall(r"[^\W\d_]+", text.casefold().replace("ё", "е")))
-    if words & _order_words("orders.track.previous_words") or {"before", "last"} <= words:
+    if words & typed_words("orders.track.previous_words") or {"before", "last"} <= words:
         return 1  # "позапрошлый", "the one before last"
-    if words & _order_words("orders.track.last_words"):
+    if words & typed_words("orders.track.last_words"):
         return 0
     return None
 
-
-@cache
-def _order_words(key: str) -> frozenset[str]:
-    return frozenset(w.strip() for locale in SUPPORTED_LOCALES for w in t(locale, key).casefold().split("|"))
 
 
 CARD_LINES = 10  # an order card lists this many of its lines, then says how many more
@@ -257,12 +252,12 @@ async def ask_cancel(ctx: Ctx) -> Sequence[Outbound]:
 async def check_cancel(answer: Answer, ctx: Ctx) -> Validation:
     if answer.choice in ("y", "n"):
         return Accept(answer.choice)
-    typed = (answer.text or "").strip().casefold()
+    said = (answer.text or "").strip().casefold()
     for locale in ("en", "ru"):
         texts = catalogue(locale)
-        if typed in (texts.text("common.yes").casefold(), texts.text("orders.cancel.confirm").casefold()):
+        if said in (texts.text("common.yes").casefold(), texts.text("orders.cancel.confirm").casefold()):
             return Accept("y")
-        if typed in (texts.text("common.no").casefold(), texts.text("orders.cancel.keep").casefold()):
+        if said in (texts.text("common.no").casefold(), texts.text("orders.cancel.keep").casefold()):
             return Accept("n")
     return Reject("errors.invalid_input")
 
